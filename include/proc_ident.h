@@ -1,0 +1,40 @@
+/* proc_ident.h - what /proc says about one process, for selection.
+ *
+ * Reads only what the caller asks for (PI_* bits), so a process that just
+ * forked or exec'd costs a few small reads, and nothing is read per
+ * interval.  Never logs.
+ */
+#ifndef PROC_IDENT_H
+#define PROC_IDENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PI_STAT		0x01u	/* ppid, start_ticks, nthreads, state, comm */
+#define PI_CMDLINE	0x02u
+#define PI_UID		0x04u	/* real uid (status Uid:) */
+#define PI_CGROUP	0x08u	/* v2 "0::" path and the name=systemd path */
+
+struct proc_ident {
+	pid_t pid;
+	pid_t ppid;
+	uint64_t start_ticks;	/* /proc/PID/stat field 22: identity with pid */
+	long nthreads;
+	char state;
+	char comm[17];		/* from stat, NUL-terminated */
+	char *cmdline;		/* args joined by ' '; "" for kernel threads */
+	uid_t uid;
+	char *cgroup;		/* "0::" line path, NULL if none */
+	char *cgroup_systemd;	/* "name=systemd" line path, NULL if none */
+};
+
+/* Fill pi for pid with the fields in want (PI_STAT always read).
+ * Returns 0, or -ENOENT/-ESRCH when the process is gone. */
+int proc_ident_read(pid_t pid, unsigned want, struct proc_ident *pi);
+void proc_ident_free(struct proc_ident *pi);	/* frees the strings */
+
+/* Call cb for every process (not thread) in /proc.  Stops on a negative
+ * return of cb and returns it; otherwise returns the number of processes. */
+int proc_scan(int (*cb)(pid_t pid, void *data), void *data);
+
+#endif
