@@ -1,0 +1,188 @@
+/* procfs.c - /proc/PID/stat and /proc/PID/io through kept-open fds. */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procfs.h"
+
+long procfs_hz(void)
+{
+	static long hz;
+
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	return hz;
+}
+
+long procfs_pagesize(void)
+{
+	static long ps;
+
+	if (!ps)
+		ps = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+	return ps;
+}
+
+uint64_t procfs_boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* stat: "pid (comm) state ppid ..." - comm may hold spaces and ')', so the
+ * fields start after the LAST ')'.  Field numbers as in proc(5). */
+int procfs_parse_stat(const char *buf, size_t len, struct proc_stat_vals *st)
+{
+	const char *open, *close, *p, *end = buf + len;
+	unsigned long long v[52];
+	size_t clen;
+	int field;
+
+	memset(st, 0, sizeof(*st));
+	open = memchr(buf, '(', len);
+	close = NULL;
+	for (p = buf; p < end; p++)
+		if (*p == ')')
+			close = p;
+	if (!open || !close || close < open || close + 4 > end)
+		return -EPROTO;
+	clen = (size_t)(close - open - 1);
+	if (clen > sizeof(st->comm) - 1)
+		clen = sizeof(st->comm) - 1;
+	memcpy(st->comm, open + 1, clen);
+	st->state = close[2];
+	p = close + 3;
+	memset(v, 0, sizeof(v));
+	for (field = 4; field < 52 && p < end; field++) {
+		char *q;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end || *p == '\n')
+			break;
+		/* negative fields (priority, nice) parse as huge; unused */
+		v[field] = strtoull(p, &q, 10);
+		if (q == p)
+			return -EPROTO;
+		p = q;
+	}
+	if (field <= 24)
+		return -EPROTO;
+	st->ppid = (pid_t)v[4];
+	st->minflt = v[10];
+	st->majflt = v[12];
+	st->utime_ticks = v[14];
+	st->stime_ticks = v[15];
+	st->nthreads = (long)v[20];
+	st->start_ticks = v[22];
+	st->rss_pages = v[24];
+	return 0;
+}
+
+int procfs_parse_io(const char *buf, size_t len, struct proc_io_vals *io)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "rchar: ", offsetof(struct proc_io_vals, rchar) },
+		{ "wchar: ", offsetof(struct proc_io_vals, wchar) },
+		{ "syscr: ", offsetof(struct proc_io_vals, syscr) },
+		{ "syscw: ", offsetof(struct proc_io_vals, syscw) },
+		{ "read_bytes: ", offsetof(struct proc_io_vals, read_bytes) },
+		{ "write_bytes: ", offsetof(struct proc_io_vals, write_bytes) },
+		{ "cancelled_write_bytes: ",
+		  offsetof(struct proc_io_vals, cancelled_write_bytes) },
+	};
+	const char *p = buf, *end = buf + len;
+	unsigned found = 0;
+
+	memset(io, 0, sizeof(*io));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t i;
+
+		if (!nl)
+			nl = end;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			size_t kl = strlen(keys[i].key);
+
+			if ((size_t)(nl - p) > kl && !memcmp(p, keys[i].key, kl)) {
+				*(uint64_t *)((char *)io + keys[i].off) =
+					strtoull(p + kl, NULL, 10);
+				found |= 1u << i;
+			}
+		}
+		p = nl + 1;
+	}
+	return found == 0x7f ? 0 : -EPROTO;
+}
+
+int proc_pin_open(pid_t pid, struct proc_pin *pin)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	pin->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pin->stat_fd < 0) {
+		pin->io_fd = -1;
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	pin->io_fd = open(path, O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+static ssize_t pin_pread(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, size - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+int proc_pin_read(const struct proc_pin *pin, struct proc_stat_vals *st,
+		  struct proc_io_vals *io)
+{
+	char buf[1024];
+	ssize_t n;
+	int err;
+
+	if (pin->stat_fd < 0)
+		return -EBADF;
+	n = pin_pread(pin->stat_fd, buf, sizeof(buf));
+	if (n < 0)
+		return errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
+	err = procfs_parse_stat(buf, (size_t)n, st);
+	if (err)
+		return err;
+	if (!io)
+		return 0;
+	memset(io, 0, sizeof(*io));
+	if (pin->io_fd < 0)
+		return 1;
+	n = pin_pread(pin->io_fd, buf, sizeof(buf));
+	if (n < 0)
+		return errno == ESRCH || errno == ENOENT ? -ESRCH : 1;
+	return procfs_parse_io(buf, (size_t)n, io) ? 1 : 0;
+}
+
+void proc_pin_close(struct proc_pin *pin)
+{
+	if (pin->stat_fd >= 0)
+		close(pin->stat_fd);
+	if (pin->io_fd >= 0)
+		close(pin->io_fd);
+	pin->stat_fd = pin->io_fd = -1;
+}
