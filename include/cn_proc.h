@@ -46,6 +46,14 @@ typedef int (*cn_event_cb)(const struct cn_event *ev, void *data);
 size_t cn_put_subscribe(void *buf, size_t room, bool listen, uint32_t events,
 			uint32_t seq);
 
+/* The same with the 4-byte legacy payload (op only, no filter).  Kernels
+ * before 6.6 silently ignore any other length, so use this there. */
+size_t cn_put_subscribe_legacy(void *buf, size_t room, bool listen,
+			       uint32_t seq);
+
+/* true when a uname release ("6.18.44-...") has the 6.6+ event filter. */
+bool cn_kernel_has_filter(const char *release);
+
 /* Walk one received datagram, calling cb for each proc event.  Returns the
  * number of events, -EPROTO for malformed input, or cb's negative return. */
 int cn_parse_datagram(const void *buf, size_t len, cn_event_cb cb, void *data);
