@@ -1,0 +1,60 @@
+/* ptable.h - the process table: every process instance that is a member of
+ * at least one group, keyed by (tgid, start time).  A recycled PID is a new
+ * instance: two entries may share a tgid while the old one's exit record is
+ * still on its way.  Never logs.
+ */
+#ifndef PTABLE_H
+#define PTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "account.h"
+#include "procfs.h"
+
+struct member {
+	struct member *next_hash;	/* chain of one hash bucket */
+	struct member *next, *prev;	/* list of all members */
+	pid_t tgid;
+	uint64_t start_ns;		/* CLOCK_BOOTTIME ns; from /proc
+					 * starttime (10 ms) or a fork event */
+	uint64_t groups;		/* bit g: member of group g */
+	uint64_t matched;		/* groups it matches by selectors */
+	uint64_t inherited;		/* groups it is in as a descendant */
+	struct proc_pin pin;		/* -1 fds until pinned */
+	char comm[17];
+	bool gone;			/* exited: fold into groups, then free */
+	bool sampled;			/* had at least one live sample */
+	bool has_threads;		/* an exit record of a non-leader seen */
+	uint32_t nthreads;
+	uint64_t rss_bytes;
+	uint64_t hiwater_rss_kib, hiwater_vm_kib;
+	uint32_t exit_status;		/* raw wait status, when gone */
+	struct acct_member acct;
+};
+
+struct ptable {
+	struct member **bucket;
+	size_t nbuckets;
+	size_t count;
+	struct member head;		/* sentinel of the member list */
+};
+
+int ptable_init(struct ptable *t, size_t nbuckets);
+void ptable_destroy(struct ptable *t);	/* frees all members */
+
+/* New member (zeroed, pin closed), linked in.  NULL on ENOMEM. */
+struct member *ptable_add(struct ptable *t, pid_t tgid, uint64_t start_ns);
+void ptable_remove(struct ptable *t, struct member *m);	/* and frees it */
+
+/* The live (not gone) instance of tgid whose start is within tol_ns of
+ * start_ns; start_ns 0 = any live instance. */
+struct member *ptable_find(const struct ptable *t, pid_t tgid,
+			   uint64_t start_ns, uint64_t tol_ns);
+
+#define ptable_for_each(t, m, tmp)					\
+	for ((m) = (t)->head.next, (tmp) = (m)->next; (m) != &(t)->head; \
+	     (m) = (tmp), (tmp) = (m)->next)
+
+#endif

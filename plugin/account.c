@@ -1,0 +1,228 @@
+/* account.c - monotonic per-member counters from samples and exit records. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "account.h"
+
+void acct_init(struct acct_member *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void raise_to(struct acct_member *m, enum acct_counter c, uint64_t v)
+{
+	if (v > m->last[c])
+		m->last[c] = v;
+	m->known |= AC_BIT(c);
+}
+
+void acct_cpu_split(uint64_t total_us, uint64_t utime_us, uint64_t stime_us,
+		    uint64_t prev_user, uint64_t prev_sys,
+		    uint64_t *user, uint64_t *sys)
+{
+	uint64_t s;
+
+	if (total_us < prev_user + prev_sys) {
+		*user = prev_user;
+		*sys = prev_sys;
+		return;
+	}
+	if (utime_us + stime_us == 0) {
+		/* no tick seen yet (or an old kernel's TGID exit record):
+		 * keep the ratio seen so far, user time if none */
+		utime_us = prev_user;
+		stime_us = prev_sys;
+	}
+	if (stime_us == 0)
+		s = 0;
+	else if (utime_us == 0)
+		s = total_us;
+	else
+		s = (uint64_t)((double)total_us * (double)stime_us /
+			       (double)(utime_us + stime_us));
+	if (s < prev_sys)
+		s = prev_sys;
+	if (total_us - s < prev_user)
+		s = total_us - prev_user;
+	*sys = s;
+	*user = total_us - s;
+}
+
+static void fold_cpu(struct acct_member *m, const struct ts_sample *t)
+{
+	uint64_t user, sys;
+
+	if (!ts_has(t, TSF_CPU_RUN_VIRTUAL_TOTAL))
+		return;
+	acct_cpu_split(t->cpu_run_virtual_ns / 1000, t->utime_us, t->stime_us,
+		       m->last[AC_CPU_USER_US], m->last[AC_CPU_SYS_US],
+		       &user, &sys);
+	raise_to(m, AC_CPU_USER_US, user);
+	raise_to(m, AC_CPU_SYS_US, sys);
+}
+
+static const enum ts_field delay_count_field[TS_DELAY_KINDS] = {
+	TSF_CPU_COUNT, TSF_BLKIO_COUNT, TSF_SWAPIN_COUNT, TSF_FREEPAGES_COUNT,
+	TSF_THRASHING_COUNT, TSF_COMPACT_COUNT, TSF_WPCOPY_COUNT, TSF_IRQ_COUNT,
+};
+
+static void fold_delays(struct acct_member *m, const struct ts_sample *t)
+{
+	int k;
+
+	for (k = 0; k < TS_DELAY_KINDS; k++) {
+		if (!ts_has(t, delay_count_field[k]))
+			continue;
+		raise_to(m, AC_DELAY_COUNT + k, t->delay[k].count);
+		raise_to(m, AC_DELAY_NS + k, t->delay[k].total_ns);
+	}
+}
+
+void acct_sample_tgid(struct acct_member *m, const struct ts_sample *tgid,
+		      bool keeps_dead)
+{
+	fold_cpu(m, tgid);
+	fold_delays(m, tgid);
+	if (ts_has(tgid, TSF_NVCSW)) {
+		uint64_t dv = keeps_dead ? 0 : m->dead[AC_NVCSW];
+		uint64_t di = keeps_dead ? 0 : m->dead[AC_NIVCSW];
+
+		raise_to(m, AC_NVCSW, tgid->nvcsw + dv);
+		raise_to(m, AC_NIVCSW, tgid->nivcsw + di);
+	}
+}
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
+		      const struct proc_io_vals *io)
+{
+	if (st) {
+		raise_to(m, AC_MINFLT, st->minflt);
+		raise_to(m, AC_MAJFLT, st->majflt);
+	}
+	if (io) {
+		const uint64_t v[AC_IO_N] = {
+			io->rchar, io->wchar, io->syscr, io->syscw,
+			io->read_bytes, io->write_bytes,
+			io->cancelled_write_bytes,
+		};
+		int i;
+
+		for (i = 0; i < AC_IO_N; i++)
+			raise_to(m, AC_IO_FIRST + i, sub0(v[i], m->reaped_io[i]));
+	}
+}
+
+/* The per-thread counters an AGGR_PID exit record carries. */
+static void record_values(const struct ts_sample *r, uint64_t v[AC_COUNT],
+			  uint64_t *mask)
+{
+	static const struct {
+		enum acct_counter c;
+		enum ts_field f;
+		size_t off;
+	} map[] = {
+		{ AC_NVCSW, TSF_NVCSW, offsetof(struct ts_sample, nvcsw) },
+		{ AC_NIVCSW, TSF_NIVCSW, offsetof(struct ts_sample, nivcsw) },
+		{ AC_MINFLT, TSF_AC_MINFLT, offsetof(struct ts_sample, minflt) },
+		{ AC_MAJFLT, TSF_AC_MAJFLT, offsetof(struct ts_sample, majflt) },
+		{ AC_RCHAR, TSF_READ_CHAR, offsetof(struct ts_sample, read_char_bytes) },
+		{ AC_WCHAR, TSF_WRITE_CHAR, offsetof(struct ts_sample, write_char_bytes) },
+		{ AC_SYSCR, TSF_READ_SYSCALLS, offsetof(struct ts_sample, read_syscalls) },
+		{ AC_SYSCW, TSF_WRITE_SYSCALLS, offsetof(struct ts_sample, write_syscalls) },
+		{ AC_READ_BYTES, TSF_READ_BYTES, offsetof(struct ts_sample, read_bytes) },
+		{ AC_WRITE_BYTES, TSF_WRITE_BYTES, offsetof(struct ts_sample, write_bytes) },
+		{ AC_CANCELLED_BYTES, TSF_CANCELLED_WRITE_BYTES,
+		  offsetof(struct ts_sample, cancelled_write_bytes) },
+	};
+	size_t i;
+
+	memset(v, 0, sizeof(uint64_t) * AC_COUNT);
+	*mask = 0;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (!ts_has(r, map[i].f))
+			continue;
+		v[map[i].c] = *(const uint64_t *)((const char *)r + map[i].off);
+		*mask |= AC_BIT(map[i].c);
+	}
+}
+
+void acct_thread_exit(struct acct_member *m, const struct ts_sample *rec)
+{
+	uint64_t v[AC_COUNT], mask;
+	int c;
+
+	record_values(rec, v, &mask);
+	for (c = 0; c < AC_COUNT; c++)
+		if (mask & AC_BIT(c))
+			m->dead[c] += v[c];
+}
+
+void acct_child_exit(struct acct_member *m, const struct ts_sample *rec)
+{
+	uint64_t v[AC_COUNT], mask;
+	int i;
+
+	record_values(rec, v, &mask);
+	for (i = 0; i < AC_IO_N; i++)
+		m->reaped_io[i] += v[AC_IO_FIRST + i];
+}
+
+void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
+		       const struct ts_sample *tgid, bool keeps_dead)
+{
+	const struct ts_sample *whole = tgid ? tgid : last;
+	uint64_t v[AC_COUNT], mask;
+	int c;
+
+	fold_cpu(m, whole);
+	fold_delays(m, whole);
+	/* Per-thread counters: the sum of all thread records is the whole
+	 * life of a process born while we listened; for an older one the
+	 * last sample may be larger (threads that died before it joined). */
+	record_values(last, v, &mask);
+	for (c = 0; c < AC_COUNT; c++)
+		if (mask & AC_BIT(c))
+			raise_to(m, c, m->dead[c]);
+	if (tgid && keeps_dead && ts_has(tgid, TSF_NVCSW) &&
+	    tgid->nvcsw + tgid->nivcsw > 0) {
+		raise_to(m, AC_NVCSW, tgid->nvcsw);
+		raise_to(m, AC_NIVCSW, tgid->nivcsw);
+	}
+}
+
+void acct_rebase(struct acct_member *m)
+{
+	memcpy(m->base, m->last, sizeof(m->base));
+}
+
+const char *acct_counter_name(enum acct_counter c)
+{
+	static const char *const fixed[] = {
+		[AC_CPU_USER_US] = "cpu_user_us", [AC_CPU_SYS_US] = "cpu_sys_us",
+		[AC_NVCSW] = "nvcsw", [AC_NIVCSW] = "nivcsw",
+		[AC_MINFLT] = "minflt", [AC_MAJFLT] = "majflt",
+		[AC_RCHAR] = "rchar", [AC_WCHAR] = "wchar",
+		[AC_SYSCR] = "syscr", [AC_SYSCW] = "syscw",
+		[AC_READ_BYTES] = "read_bytes", [AC_WRITE_BYTES] = "write_bytes",
+		[AC_CANCELLED_BYTES] = "cancelled_write_bytes",
+	};
+	static char buf[TS_DELAY_KINDS * 2][32];
+
+	if (c >= AC_DELAY_COUNT && c < AC_DELAY_NS + TS_DELAY_KINDS) {
+		int i = c - AC_DELAY_COUNT;
+		bool ns = i >= TS_DELAY_KINDS;
+
+		if (!buf[i][0])
+			snprintf(buf[i], sizeof(buf[i]), "delay_%s_%s",
+				 ns ? "ns" : "count",
+				 ts_delay_name(i % TS_DELAY_KINDS));
+		return buf[i];
+	}
+	return c < AC_COUNT && fixed[c] ? fixed[c] : "?";
+}
