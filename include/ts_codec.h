@@ -71,4 +71,10 @@ int ts_parse_datagram(const void *buf, size_t len, uint16_t family,
  * NLMSG_ERROR (ENOENT: no such family), or -EPROTO. */
 int ts_parse_family(const void *buf, size_t len, uint16_t *family);
 
+/* True when m answers one of the count requests sent by portid with
+ * sequence numbers seq_first, seq_first+1, ... (wrap-around safe).  Exit
+ * records (portid 0) and strays of other sockets or batches are not. */
+bool ts_msg_is_reply(const struct ts_msg *m, uint32_t portid,
+		     uint32_t seq_first, uint32_t count);
+
 #endif
