@@ -33,6 +33,13 @@ struct proc_ident {
 int proc_ident_read(pid_t pid, unsigned want, struct proc_ident *pi);
 void proc_ident_free(struct proc_ident *pi);	/* frees the strings */
 
+/* The pure parsers behind proc_ident_read (text NUL-terminated); 0 or
+ * -EPROTO.  parse_stat fills comm, state, ppid, nthreads, start_ticks;
+ * parse_cgroup allocates the two paths (NULL when a line is absent). */
+int proc_ident_parse_stat(const char *buf, struct proc_ident *pi);
+int proc_ident_parse_status_uid(const char *buf, uid_t *uid);
+int proc_ident_parse_cgroup(const char *buf, char **v2, char **systemd);
+
 /* Call cb for every process (not thread) in /proc.  Stops on a negative
  * return of cb and returns it; otherwise returns the number of processes. */
 int proc_scan(int (*cb)(pid_t pid, void *data), void *data);

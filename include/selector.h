@@ -34,7 +34,10 @@ bool selset_match(const struct selset *s, const struct proc_ident *pi);
 
 /* Re-read pid files whose mtime/inode changed.  Returns 1 if the set of
  * pids changed, 0 if not.  A missing or unreadable file is reported once
- * per condition through errbuf (returns -errno, message in errbuf). */
+ * per condition through errbuf (returns -errno, message in errbuf); its
+ * pid is dropped then (it may be reused), so treat -errno as "changed".
+ * A file missing at add time is not an error there: the first refresh
+ * reports it. */
 int selset_refresh_pidfiles(struct selset *s, char *errbuf, size_t n);
 
 #endif
