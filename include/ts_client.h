@@ -65,6 +65,15 @@ uint64_t ts_listener_lost(const struct ts_listener *l);
 /* A human explanation of a client error, naming the cause and the fix. */
 const char *ts_strerror(int err);
 
+/* Shared by the query client and the exit listener. */
+struct mnl_socket;
+/* Set SO_RCVBUF (SO_RCVBUFFORCE when allowed) to bytes; returns the size
+ * the kernel reports (doubled) or -errno. */
+int ts_sock_set_rcvbuf(int fd, size_t bytes);
+/* Resolve the TASKSTATS family id on a bound socket (CTRL_CMD_GETFAMILY
+ * with sequence number seq).  0, -ENOENT (no family), or -errno. */
+int ts_genl_resolve(struct mnl_socket *nl, uint32_t seq, uint16_t *family);
+
 /* Environment checks (read /proc/sys, no netlink). */
 int ts_delayacct_enabled(void);		/* 1, 0, or -errno if unknown */
 int ts_delayacct_enable(void);		/* 0 or -errno */
