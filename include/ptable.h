@@ -27,6 +27,8 @@ struct member {
 	bool gone;			/* exited: fold into groups, then free */
 	bool sampled;			/* had at least one live sample */
 	bool has_threads;		/* an exit record of a non-leader seen */
+	bool pending_base;		/* joined while running: rebase at first sample */
+	bool vanished;			/* /proc said gone, no exit record yet */
 	uint32_t nthreads;
 	uint64_t rss_bytes;
 	uint64_t hiwater_rss_kib, hiwater_vm_kib;

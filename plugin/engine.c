@@ -1,0 +1,522 @@
+/* engine.c - one read: events, exit records, batched samples, results.
+ *
+ *   drain proc events -> (reconcile /proc) -> drain exit records
+ *     -> batched TGID+PID queries and pinned /proc reads for live members
+ *     -> fold the gone ones into their groups -> group results
+ *
+ * Exit records are drained before sampling: a process that is reaped has
+ * had its record queued before, so a member whose /proc entry is gone and
+ * has no record after the next drain has lost its record (counted).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "proc_ident.h"
+
+#define BATCH_MEMBERS 256	/* members per netlink exchange */
+#define DEFAULT_EXIT_RCVBUF (16u << 20)
+
+void engine_logf(struct engine *e, enum engine_log_level lvl,
+		 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!e->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->log(e->log_ctx, lvl, msg);
+}
+
+void engine_options_default(struct engine_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->exit_records = true;
+	o->proc_events = true;
+	o->rescan_interval_s = 300;
+}
+
+struct engine *engine_new(const struct engine_options *o)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->opt = *o;
+	if (ptable_init(&e->table, 4096)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void engine_set_log(struct engine *e, engine_log_cb cb, void *ctx)
+{
+	e->log = cb;
+	e->log_ctx = ctx;
+}
+
+void engine_set_exit_cb(struct engine *e, engine_exit_cb cb, void *ctx)
+{
+	e->on_exit = cb;
+	e->exit_ctx = ctx;
+}
+
+int engine_add_group(struct engine *e, const char *name, struct selset *sel,
+		     bool children)
+{
+	struct group *g;
+
+	if (engine_find_group(e, name) >= 0) {
+		selset_free(sel);
+		return -EEXIST;
+	}
+	if (e->ngroups == ENGINE_MAX_GROUPS) {
+		selset_free(sel);
+		return -E2BIG;
+	}
+	g = &e->groups[e->ngroups];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->sel = sel;
+	g->children = children;
+	if (children)
+		e->children_mask |= 1ull << e->ngroups;
+	e->need_ident |= selset_needs(sel);
+	e->ngroups++;
+	return 0;
+}
+
+size_t engine_ngroups(const struct engine *e)
+{
+	return e->ngroups;
+}
+
+const char *engine_group_name(const struct engine *e, size_t g)
+{
+	return g < e->ngroups ? e->groups[g].name : NULL;
+}
+
+int engine_find_group(const struct engine *e, const char *name)
+{
+	size_t g;
+
+	for (g = 0; g < e->ngroups; g++)
+		if (!strcmp(e->groups[g].name, name))
+			return (int)g;
+	return -1;
+}
+
+const struct group_result *engine_result(const struct engine *e, size_t g)
+{
+	return g < e->ngroups ? &e->groups[g].res : NULL;
+}
+
+const struct engine_stats *engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+void engine_describe_exit(char *buf, size_t n, const char *comm, pid_t pid,
+			  uint32_t status)
+{
+	int st = (int)status;
+
+	if (WIFSIGNALED(st))
+		snprintf(buf, n, "%s[%d] killed by signal %d%s", comm, (int)pid,
+			 WTERMSIG(st), WCOREDUMP(st) ? " (core dumped)" : "");
+	else
+		snprintf(buf, n, "%s[%d] exited with status %d", comm, (int)pid,
+			 WEXITSTATUS(st));
+}
+
+static bool exit_failed(uint32_t status)
+{
+	int st = (int)status;
+
+	return WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0);
+}
+
+/* Does this kernel's TGID reply keep the context switches of exited
+ * threads ("taskstats: retain dead thread stats in TGID queries", 2026)?
+ * A thread that sleeps 5 times has >= 5 voluntary switches; after it is
+ * joined, a kernel that keeps them shows them in our own TGID reply. */
+static void *sleeper(void *arg)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		usleep(1000);
+	return arg;
+}
+
+static bool probe_keeps_dead_threads(struct ts_client *c)
+{
+	struct ts_sample before, after;
+	pthread_t t;
+
+	if (ts_client_get(c, TS_ID_TGID, (uint32_t)getpid(), &before))
+		return true;
+	if (pthread_create(&t, NULL, sleeper, NULL))
+		return true;
+	pthread_join(t, NULL);
+	if (ts_client_get(c, TS_ID_TGID, (uint32_t)getpid(), &after))
+		return true;
+	return after.nvcsw >= before.nvcsw + 5;
+}
+
+int engine_start(struct engine *e)
+{
+	int err, da;
+
+	if (e->started)
+		return 0;
+	e->client = ts_client_open(&err);
+	if (!e->client) {
+		engine_logf(e, ENGINE_ERR, "%s", ts_strerror(err));
+		return err;
+	}
+	e->stats.keeps_dead_threads = probe_keeps_dead_threads(e->client);
+	if (e->opt.exit_records) {
+		e->exits = ts_listener_open(e->opt.exit_rcvbuf ? e->opt.exit_rcvbuf
+						: DEFAULT_EXIT_RCVBUF, &err);
+		if (!e->exits)
+			engine_logf(e, ENGINE_WARN,
+				    "exit records unavailable (%s): work of "
+				    "processes that exit between reads is not "
+				    "counted", ts_strerror(err));
+	}
+	if (e->opt.proc_events) {
+		e->events = cn_listener_open(0, CN_EV_FORK | CN_EV_EXEC |
+					     CN_EV_COMM, &err);
+		if (!e->events)
+			engine_logf(e, ENGINE_WARN,
+				    "proc connector unavailable (%s)%s: "
+				    "scanning /proc every read instead", strerror(-err),
+				    err == -ECONNREFUSED ? ", probably a network "
+				    "namespace other than the host's" : "");
+	}
+	e->stats.event_mode = e->events != NULL;
+	da = ts_delayacct_enabled();
+	(void)da;
+	e->need_reconcile = true;
+	e->last_read_ns = procfs_boottime_ns();
+	e->last_exit_drain_ns = e->last_read_ns;
+	e->started = true;
+	return 0;
+}
+
+/* ---- exit records ---- */
+
+static uint64_t record_start_ns(const struct ts_sample *r, uint32_t pid,
+				uint32_t tgid, uint64_t now)
+{
+	if (ts_has(r, TSF_AC_TGETIME) && r->tgetime_us * 1000 < now)
+		return now - r->tgetime_us * 1000;
+	if (pid == tgid && ts_has(r, TSF_AC_ETIME) && r->etime_us * 1000 < now)
+		return now - r->etime_us * 1000;
+	return 0;
+}
+
+struct exit_ctx {
+	struct engine *e;
+	uint64_t now, tol;
+};
+
+static int on_exit_record(const struct ts_msg *msg, void *data)
+{
+	struct exit_ctx *x = data;
+	struct engine *e = x->e;
+	const struct ts_sample *r = &msg->pid_stats;
+	struct member *m, *parent;
+	uint32_t pid, tgid, ppid;
+	uint64_t start;
+	bool group_dead;
+
+	if (msg->error || !msg->has_pid)
+		return 0;
+	pid = ts_has(r, TSF_AC_PID) ? r->pid : msg->pid;
+	tgid = ts_has(r, TSF_AC_TGID) ? r->tgid : (msg->has_tgid ? msg->tgid : pid);
+	ppid = ts_has(r, TSF_AC_PPID) ? r->ppid : 0;
+	start = record_start_ns(r, pid, tgid, x->now);
+	m = ptable_find(&e->table, (pid_t)tgid, start, start ? x->tol : 0);
+	parent = ppid ? ptable_find(&e->table, (pid_t)ppid, 0, 0) : NULL;
+	if (parent && parent->tgid != (pid_t)tgid)
+		acct_child_exit(&parent->acct, r);
+	if (!m && parent && (parent->groups & e->children_mask))
+		/* a child of a member born and gone between two reads */
+		m = membership_join(e, (pid_t)tgid, start, parent->matched,
+				    parent->groups & e->children_mask, r->comm);
+	if (!m)
+		return 0;
+	e->stats.exit_records++;
+	acct_thread_exit(&m->acct, r);
+	if (pid == tgid) {
+		m->exit_status = r->exitcode;
+		if (!m->comm[0])
+			snprintf(m->comm, sizeof(m->comm), "%.16s", r->comm);
+	} else {
+		m->has_threads = true;
+	}
+	group_dead = (r->flag & TS_AGROUP) || msg->has_tgid ||
+		     (!ts_has(r, TSF_AC_TGID) && pid == tgid && !m->has_threads);
+	if (group_dead) {
+		acct_process_exit(&m->acct, r, msg->has_tgid ? &msg->tgid_stats : NULL,
+				  e->stats.keeps_dead_threads);
+		m->gone = true;
+	}
+	return 0;
+}
+
+static void drain_exit_records(struct engine *e, uint64_t now)
+{
+	struct exit_ctx x = { .e = e, .now = now };
+	uint64_t lost;
+	int n;
+
+	if (!e->exits)
+		return;
+	/* a record waited at most since the previous drain */
+	x.tol = now - e->last_exit_drain_ns + 2000000000ull;
+	n = ts_listener_drain(e->exits, on_exit_record, &x);
+	if (n < 0)
+		engine_logf(e, ENGINE_WARN, "reading exit records: %s",
+			    ts_strerror(n));
+	lost = ts_listener_lost(e->exits);
+	if (lost != e->stats.exit_records_lost) {
+		engine_logf(e, ENGINE_WARN, "exit records lost (receive buffer "
+			    "full %llu times); members that exited fall back to "
+			    "their last sampled values",
+			    (unsigned long long)lost);
+		e->stats.exit_records_lost = lost;
+	}
+	e->last_exit_drain_ns = now;
+}
+
+/* ---- samples ---- */
+
+static int grow_batch(struct engine *e)
+{
+	if (e->batch)
+		return 0;
+	e->batch = calloc(2 * BATCH_MEMBERS, sizeof(*e->batch));
+	e->batch_member = calloc(BATCH_MEMBERS, sizeof(*e->batch_member));
+	if (!e->batch || !e->batch_member)
+		return -ENOMEM;
+	e->batch_cap = BATCH_MEMBERS;
+	return 0;
+}
+
+static void apply_sample(struct engine *e, struct member *m,
+			 const struct ts_query *tq, const struct ts_query *pq)
+{
+	struct proc_stat_vals st;
+	struct proc_io_vals io;
+	int r;
+
+	if (m->pin.stat_fd < 0) {
+		m->vanished = true;
+		return;
+	}
+	r = proc_pin_read(&m->pin, &st, &io);
+	if (r < 0) {
+		m->vanished = true;
+		return;
+	}
+	if (!tq->err)
+		acct_sample_tgid(&m->acct, &tq->stats, e->stats.keeps_dead_threads);
+	acct_sample_proc(&m->acct, &st, r == 0 ? &io : NULL);
+	if (!pq->err) {
+		m->hiwater_rss_kib = pq->stats.hiwater_rss_kib;
+		m->hiwater_vm_kib = pq->stats.hiwater_vm_kib;
+	}
+	m->nthreads = (uint32_t)st.nthreads;
+	m->rss_bytes = st.rss_pages * (uint64_t)procfs_pagesize();
+	if (st.comm[0])
+		memcpy(m->comm, st.comm, sizeof(m->comm));
+	m->sampled = true;
+	if (m->pending_base) {
+		acct_rebase(&m->acct);
+		m->pending_base = false;
+	}
+}
+
+static int sample_chunk(struct engine *e, size_t n)
+{
+	size_t i;
+	int err;
+
+	err = ts_client_query(e->client, e->batch, 2 * n);
+	if (err) {
+		e->stats.query_errors++;
+		engine_logf(e, ENGINE_WARN, "taskstats query failed: %s",
+			    ts_strerror(err));
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		apply_sample(e, e->batch_member[i], &e->batch[2 * i],
+			     &e->batch[2 * i + 1]);
+	return 0;
+}
+
+static int sample_members(struct engine *e)
+{
+	struct member *m, *tmp;
+	size_t n = 0;
+	int err = 0;
+
+	if (grow_batch(e))
+		return -ENOMEM;
+	ptable_for_each(&e->table, m, tmp) {
+		if (m->gone)
+			continue;
+		if (m->vanished) {
+			/* no record after a drain: it was lost (or we do
+			 * not listen); keep the last sampled values */
+			if (e->exits)
+				e->stats.exits_unrecorded++;
+			m->gone = true;
+			continue;
+		}
+		e->batch_member[n] = m;
+		e->batch[2 * n] = (struct ts_query){ .kind = TS_ID_TGID,
+						     .id = (uint32_t)m->tgid };
+		e->batch[2 * n + 1] = (struct ts_query){ .kind = TS_ID_PID,
+							 .id = (uint32_t)m->tgid };
+		if (++n == BATCH_MEMBERS) {
+			err = sample_chunk(e, n);
+			if (err)
+				return err;
+			n = 0;
+		}
+	}
+	if (n)
+		err = sample_chunk(e, n);
+	/* without an exit listener, gone is gone now */
+	if (!e->exits)
+		ptable_for_each(&e->table, m, tmp)
+			if (m->vanished)
+				m->gone = true;
+	return err;
+}
+
+/* ---- results ---- */
+
+static void fold_gone(struct engine *e)
+{
+	struct member *m, *tmp;
+	size_t g;
+
+	ptable_for_each(&e->table, m, tmp) {
+		bool failed;
+
+		if (!m->gone)
+			continue;
+		membership_retire(e, m);
+		failed = exit_failed(m->exit_status);
+		for (g = 0; g < e->ngroups; g++) {
+			if (!(m->groups & (1ull << g)))
+				continue;
+			e->groups[g].res.exited++;
+			if (!failed)
+				continue;
+			e->groups[g].res.failed++;
+			if (e->on_exit)
+				e->on_exit(e->exit_ctx, e->groups[g].name,
+					   m->comm, m->tgid, m->exit_status);
+		}
+		ptable_remove(&e->table, m);
+	}
+	e->stats.tracked = e->table.count;
+}
+
+static void compute_results(struct engine *e)
+{
+	struct member *m, *tmp;
+	size_t g;
+	int c;
+
+	for (g = 0; g < e->ngroups; g++) {
+		struct group *gr = &e->groups[g];
+
+		memcpy(gr->res.counters, gr->retired, sizeof(gr->retired));
+		gr->res.known = gr->retired_known;
+		gr->res.processes = gr->res.threads = gr->res.rss_bytes = 0;
+		gr->res.rss_peak_bytes = gr->res.vm_peak_bytes = 0;
+	}
+	ptable_for_each(&e->table, m, tmp) {
+		for (g = 0; g < e->ngroups; g++) {
+			struct group_result *r = &e->groups[g].res;
+
+			if (!(m->groups & (1ull << g)))
+				continue;
+			for (c = 0; c < AC_COUNT; c++)
+				r->counters[c] += acct_contrib(&m->acct, c);
+			r->known |= m->acct.known;
+			if (!m->sampled)
+				continue;
+			r->processes++;
+			r->threads += m->nthreads;
+			r->rss_bytes += m->rss_bytes;
+			if (m->hiwater_rss_kib * 1024 > r->rss_peak_bytes)
+				r->rss_peak_bytes = m->hiwater_rss_kib * 1024;
+			if (m->hiwater_vm_kib * 1024 > r->vm_peak_bytes)
+				r->vm_peak_bytes = m->hiwater_vm_kib * 1024;
+		}
+	}
+}
+
+int engine_read(struct engine *e)
+{
+	uint64_t now;
+	int err;
+
+	if (!e->started) {
+		err = engine_start(e);
+		if (err)
+			return err;
+	}
+	now = procfs_boottime_ns();
+	membership_refresh_pidfiles(e);
+	if (e->events)
+		membership_drain_events(e);
+	if (!e->events || e->need_reconcile ||
+	    now - e->last_reconcile_ns >= e->opt.rescan_interval_s * 1000000000ull) {
+		err = membership_reconcile(e);
+		if (err)
+			engine_logf(e, ENGINE_WARN, "scanning /proc: %s",
+				    strerror(-err));
+	}
+	drain_exit_records(e, now);
+	err = sample_members(e);
+	fold_gone(e);
+	compute_results(e);
+	e->last_read_ns = now;
+	return err;
+}
+
+void engine_free(struct engine *e)
+{
+	size_t g;
+
+	if (!e)
+		return;
+	ptable_destroy(&e->table);
+	for (g = 0; g < e->ngroups; g++)
+		selset_free(e->groups[g].sel);
+	cn_listener_close(e->events);
+	ts_listener_close(e->exits);
+	ts_client_close(e->client);
+	free(e->batch);
+	free(e->batch_member);
+	free(e);
+}

@@ -1,0 +1,65 @@
+/* engine_int.h - the engine's state, shared by engine.c (the read pass,
+ * samples, exit records) and membership.c (who is in which group). */
+#ifndef ENGINE_INT_H
+#define ENGINE_INT_H
+
+#include "cn_proc.h"
+#include "engine.h"
+#include "ptable.h"
+#include "ts_client.h"
+
+struct group {
+	char name[64];
+	struct selset *sel;
+	bool children;
+	uint64_t retired[AC_COUNT];	/* contributions of former members */
+	uint64_t retired_known;
+	struct group_result res;
+};
+
+struct engine {
+	struct engine_options opt;
+	struct group groups[ENGINE_MAX_GROUPS];
+	size_t ngroups;
+	uint64_t children_mask;		/* groups with Children true */
+	unsigned need_ident;		/* PI_* bits the selectors need */
+
+	struct ts_client *client;
+	struct ts_listener *exits;
+	struct cn_listener *events;
+	struct ptable table;
+	bool started;
+	bool need_reconcile;
+	uint64_t last_read_ns;		/* CLOCK_BOOTTIME of the previous read */
+	uint64_t last_reconcile_ns;
+	uint64_t last_exit_drain_ns;
+	uint64_t events_lost_seen;
+
+	struct ts_query *batch;		/* reused every read */
+	struct member **batch_member;
+	size_t batch_cap;
+
+	struct engine_stats stats;
+	engine_log_cb log;
+	void *log_ctx;
+	engine_exit_cb on_exit;
+	void *exit_ctx;
+};
+
+void engine_logf(struct engine *e, enum engine_log_level lvl,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* membership.c */
+uint64_t membership_match(struct engine *e, const struct proc_ident *pi);
+struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
+			       uint64_t matched, uint64_t inherited,
+			       const char *comm);
+void membership_set_groups(struct engine *e, struct member *m,
+			   uint64_t matched, uint64_t inherited);
+void membership_retire(struct engine *e, struct member *m);
+int membership_reconcile(struct engine *e);
+int membership_drain_events(struct engine *e);
+void membership_refresh_pidfiles(struct engine *e);
+uint64_t ticks_to_ns(uint64_t ticks);
+
+#endif

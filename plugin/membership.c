@@ -1,0 +1,349 @@
+/* membership.c - who is in which group.
+ *
+ * A process is in group g if it matches a selector of g (matched) or
+ * descends from a member of a group with Children true (inherited; sticky
+ * until it exits, so double-forked daemons stay with their service).  The
+ * proc connector drives changes: fork (children), exec and comm (re-match).
+ * A full /proc reconcile runs at start, after lost events, every
+ * RescanInterval, and every read when events are unavailable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_int.h"
+#include "proc_ident.h"
+
+#define START_TOL_NS 20000000ull	/* /proc starttime has 10 ms ticks */
+
+uint64_t ticks_to_ns(uint64_t ticks)
+{
+	return ticks * (1000000000ull / (uint64_t)procfs_hz());
+}
+
+uint64_t membership_match(struct engine *e, const struct proc_ident *pi)
+{
+	uint64_t mask = 0;
+	size_t g;
+
+	for (g = 0; g < e->ngroups; g++)
+		if (selset_match(e->groups[g].sel, pi))
+			mask |= 1ull << g;
+	return mask;
+}
+
+void membership_retire(struct engine *e, struct member *m)
+{
+	size_t g;
+	int c;
+
+	for (g = 0; g < e->ngroups; g++) {
+		struct group *gr = &e->groups[g];
+
+		if (!(m->groups & (1ull << g)))
+			continue;
+		for (c = 0; c < AC_COUNT; c++)
+			gr->retired[c] += acct_contrib(&m->acct, c);
+		gr->retired_known |= m->acct.known;
+	}
+}
+
+/* Pin /proc/PID/{stat,io} and check that the pinned process is the one
+ * that started at start_ns (the PID may already be someone else's). */
+static void pin_member(struct member *m)
+{
+	struct proc_stat_vals st;
+
+	if (proc_pin_open(m->tgid, &m->pin))
+		return;
+	if (proc_pin_read(&m->pin, &st, NULL) < 0 ||
+	    (m->start_ns && (ticks_to_ns(st.start_ticks) + START_TOL_NS < m->start_ns ||
+			     ticks_to_ns(st.start_ticks) > m->start_ns + START_TOL_NS)))
+		proc_pin_close(&m->pin);
+	else if (!m->start_ns)
+		m->start_ns = ticks_to_ns(st.start_ticks);
+}
+
+struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
+			       uint64_t matched, uint64_t inherited,
+			       const char *comm)
+{
+	uint64_t groups = matched | inherited;
+	struct member *m;
+	size_t g;
+	bool born;
+
+	if (!groups)
+		return NULL;
+	m = ptable_add(&e->table, tgid, start_ns);
+	if (!m)
+		return NULL;
+	m->matched = matched;
+	m->inherited = inherited;
+	m->groups = groups;
+	if (comm)
+		snprintf(m->comm, sizeof(m->comm), "%s", comm);
+	pin_member(m);
+	/* born after the previous read: count its whole life from zero */
+	born = m->start_ns > e->last_read_ns;
+	m->pending_base = !born;
+	for (g = 0; g < e->ngroups; g++)
+		if (born && (groups & (1ull << g)))
+			e->groups[g].res.started++;
+	e->stats.tracked = e->table.count;
+	return m;
+}
+
+void membership_set_groups(struct engine *e, struct member *m,
+			   uint64_t matched, uint64_t inherited)
+{
+	uint64_t groups = matched | inherited;
+
+	m->matched = matched;
+	m->inherited = inherited;
+	if (groups == m->groups)
+		return;
+	membership_retire(e, m);
+	acct_rebase(&m->acct);
+	m->groups = groups;
+	if (!groups) {
+		ptable_remove(&e->table, m);
+		e->stats.tracked = e->table.count;
+	}
+}
+
+/* What a reconcile learns about one process. */
+struct scan_ent {
+	pid_t pid, ppid;
+	uint64_t start_ticks;
+	uint64_t matched, inherited;
+	int state;			/* 0 new, 1 visiting, 2 done */
+	char comm[17];
+};
+
+struct scan {
+	struct engine *e;
+	struct scan_ent *ent;
+	size_t n, cap;
+};
+
+static int scan_one(pid_t pid, void *data)
+{
+	struct scan *s = data;
+	struct proc_ident pi;
+	struct scan_ent *x;
+
+	memset(&pi, 0, sizeof(pi));
+	if (proc_ident_read(pid, PI_STAT | s->e->need_ident, &pi))
+		return 0;	/* gone meanwhile */
+	s->e->stats.proc_reads++;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		void *p = realloc(s->ent, cap * sizeof(*s->ent));
+
+		if (!p) {
+			proc_ident_free(&pi);
+			return -ENOMEM;
+		}
+		s->ent = p;
+		s->cap = cap;
+	}
+	x = &s->ent[s->n++];
+	memset(x, 0, sizeof(*x));
+	x->pid = pid;
+	x->ppid = pi.ppid;
+	x->start_ticks = pi.start_ticks;
+	x->matched = membership_match(s->e, &pi);
+	memcpy(x->comm, pi.comm, sizeof(x->comm));
+	proc_ident_free(&pi);
+	return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct scan_ent *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static struct scan_ent *scan_find(struct scan *s, pid_t pid)
+{
+	struct scan_ent key = { .pid = pid };
+
+	return bsearch(&key, s->ent, s->n, sizeof(*s->ent), cmp_pid);
+}
+
+/* Groups x inherits from its ancestors (members of Children groups). */
+static uint64_t scan_inherit(struct scan *s, struct scan_ent *x, int depth)
+{
+	struct scan_ent *p;
+
+	if (x->state == 2 || x->state == 1 || depth > 512)
+		return x->inherited;
+	x->state = 1;
+	p = x->ppid > 0 ? scan_find(s, x->ppid) : NULL;
+	if (p)
+		x->inherited = (p->matched | scan_inherit(s, p, depth + 1)) &
+			       s->e->children_mask;
+	x->state = 2;
+	return x->inherited;
+}
+
+int membership_reconcile(struct engine *e)
+{
+	struct scan s = { .e = e };
+	struct member *m, *tmp;
+	int err;
+	size_t i;
+
+	err = proc_scan(scan_one, &s);
+	if (err < 0) {
+		free(s.ent);
+		return err;
+	}
+	qsort(s.ent, s.n, sizeof(*s.ent), cmp_pid);
+	if (e->children_mask)
+		for (i = 0; i < s.n; i++)
+			scan_inherit(&s, &s.ent[i], 0);
+	for (i = 0; i < s.n; i++) {
+		struct scan_ent *x = &s.ent[i];
+		uint64_t start = ticks_to_ns(x->start_ticks);
+
+		m = ptable_find(&e->table, x->pid, start, START_TOL_NS);
+		if (m)
+			membership_set_groups(e, m, x->matched,
+					      x->inherited | m->inherited);
+		else if (x->matched | x->inherited)
+			membership_join(e, x->pid, start, x->matched,
+					x->inherited, x->comm);
+	}
+	/* members the scan did not see are gone: sampling finds out */
+	ptable_for_each(&e->table, m, tmp)
+		if (!m->gone && !scan_find(&s, m->tgid) && m->pin.stat_fd < 0)
+			m->vanished = true;
+	free(s.ent);
+	e->stats.reconciles++;
+	e->last_reconcile_ns = procfs_boottime_ns();
+	e->need_reconcile = false;
+	return 0;
+}
+
+/* CLOCK_MONOTONIC (cn_proc timestamps) to CLOCK_BOOTTIME. */
+static uint64_t mono_to_boot(uint64_t mono_ns)
+{
+	struct timespec ts;
+	uint64_t mono_now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono_now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return procfs_boottime_ns() - (mono_now - mono_ns);
+}
+
+static void on_fork(struct engine *e, const struct cn_event *ev)
+{
+	struct member *parent;
+	struct proc_ident pi;
+	uint64_t matched, inherited, start;
+
+	if (ev->pid != ev->tgid)
+		return;		/* a new thread: counted through nthreads */
+	parent = ptable_find(&e->table, (pid_t)ev->parent_tgid, 0, 0);
+	if (!parent)
+		return;		/* a non-member's child matches what it does */
+	inherited = (parent->groups) & e->children_mask;
+	matched = parent->matched;
+	start = mono_to_boot(ev->timestamp_ns);
+	memset(&pi, 0, sizeof(pi));
+	if (!proc_ident_read((pid_t)ev->tgid, PI_STAT | e->need_ident, &pi)) {
+		e->stats.proc_reads++;
+		matched = membership_match(e, &pi);
+		start = ticks_to_ns(pi.start_ticks);
+	}
+	if (!ptable_find(&e->table, (pid_t)ev->tgid, start, START_TOL_NS))
+		membership_join(e, (pid_t)ev->tgid, start, matched, inherited,
+				pi.comm[0] ? pi.comm : parent->comm);
+	proc_ident_free(&pi);
+}
+
+/* exec or comm change: match again */
+static void on_rematch(struct engine *e, const struct cn_event *ev)
+{
+	struct proc_ident pi;
+	struct member *m;
+	uint64_t matched, start;
+
+	memset(&pi, 0, sizeof(pi));
+	if (proc_ident_read((pid_t)ev->tgid, PI_STAT | e->need_ident, &pi))
+		return;
+	e->stats.proc_reads++;
+	matched = membership_match(e, &pi);
+	start = ticks_to_ns(pi.start_ticks);
+	m = ptable_find(&e->table, (pid_t)ev->tgid, start, START_TOL_NS);
+	if (m) {
+		snprintf(m->comm, sizeof(m->comm), "%s", pi.comm);
+		membership_set_groups(e, m, matched, m->inherited);
+	} else if (matched) {
+		membership_join(e, (pid_t)ev->tgid, start, matched, 0, pi.comm);
+	}
+	proc_ident_free(&pi);
+}
+
+static int on_event(const struct cn_event *ev, void *data)
+{
+	struct engine *e = data;
+
+	e->stats.proc_events++;
+	switch (ev->what) {
+	case CN_EV_FORK:
+		on_fork(e, ev);
+		break;
+	case CN_EV_EXEC:
+		on_rematch(e, ev);
+		break;
+	case CN_EV_COMM:
+		if (ev->pid == ev->tgid)
+			on_rematch(e, ev);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int membership_drain_events(struct engine *e)
+{
+	uint64_t lost;
+	int n;
+
+	n = cn_listener_drain(e->events, on_event, e);
+	lost = cn_listener_lost(e->events);
+	if (lost != e->events_lost_seen) {
+		engine_logf(e, ENGINE_WARN,
+			    "proc connector lost events (receive buffer full); "
+			    "rescanning /proc");
+		e->events_lost_seen = lost;
+		e->stats.proc_events_lost = lost;
+		e->need_reconcile = true;
+	}
+	return n;
+}
+
+void membership_refresh_pidfiles(struct engine *e)
+{
+	char msg[256];
+	size_t g;
+
+	for (g = 0; g < e->ngroups; g++) {
+		int r;
+
+		msg[0] = '\0';
+		r = selset_refresh_pidfiles(e->groups[g].sel, msg, sizeof(msg));
+		if (r > 0)
+			e->need_reconcile = true;
+		else if (r < 0 && msg[0])
+			engine_logf(e, ENGINE_WARN, "group \"%s\": %s",
+				    e->groups[g].name, msg);
+	}
+}
