@@ -44,4 +44,13 @@ int proc_ident_parse_cgroup(const char *buf, char **v2, char **systemd);
  * return of cb and returns it; otherwise returns the number of processes. */
 int proc_scan(int (*cb)(pid_t pid, void *data), void *data);
 
+/* Host-wide "top consumers" scans: one-shot reads (open, read, close) for
+ * any pid, without pinning an fd per process.  The values and parsers are
+ * procfs.h's.  0, -ENOENT/-ESRCH (gone), -EACCES (io of another user's
+ * process without CAP_SYS_PTRACE), or -EPROTO. */
+struct proc_io_vals;
+struct proc_stat_vals;
+int proc_io_read(pid_t pid, struct proc_io_vals *io);
+int proc_stat_read(pid_t pid, struct proc_stat_vals *st);
+
 #endif

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 
 #include "proc_ident.h"
+#include "procfs.h"
 
 #define PI_CMDLINE_MAX	(128u << 10)	/* longer command lines are cut */
 
@@ -342,4 +343,40 @@ int proc_scan(int (*cb)(pid_t pid, void *data), void *data)
 out:
 	close(fd);
 	return rc;
+}
+
+/* One file of /proc/PID, read whole into buf. */
+static ssize_t pi_read_pid_file(pid_t pid, const char *name, char *buf,
+				size_t size)
+{
+	int dfd = pi_open_dir(pid);
+	ssize_t n;
+
+	if (dfd < 0)
+		return dfd;
+	n = pi_read_small(dfd, name, buf, size);
+	close(dfd);
+	if (n == 0)
+		return -ESRCH;	/* the task exited between open and read */
+	return n;
+}
+
+int proc_io_read(pid_t pid, struct proc_io_vals *io)
+{
+	char buf[512];	/* 7 lines of "key: u64" */
+	ssize_t n = pi_read_pid_file(pid, "io", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return procfs_parse_io(buf, (size_t)n, io) < 0 ? -EPROTO : 0;
+}
+
+int proc_stat_read(pid_t pid, struct proc_stat_vals *st)
+{
+	char buf[1024];
+	ssize_t n = pi_read_pid_file(pid, "stat", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return procfs_parse_stat(buf, (size_t)n, st) < 0 ? -EPROTO : 0;
 }

@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
 #include "proc_ident.h"
+#include "procfs.h"
 
 /* Field n (1-based, n >= 3) of a stat line, split independently: after the
  * last ") ". */
@@ -265,6 +267,95 @@ static void test_scan_cost(void **st)
 	       ok, us / ok);
 }
 
+/* wchar/syscw move by exactly what we write (reading io is not a write) */
+static void test_io_read(void **st)
+{
+	struct proc_io_vals a, b;
+	char blk[10000];
+	int fd, i;
+
+	memset(blk, 'x', sizeof(blk));
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(proc_io_read(getpid(), &a), 0);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(write(fd, blk, sizeof(blk)), sizeof(blk));
+	assert_int_equal(proc_io_read(getpid(), &b), 0);
+	close(fd);
+	assert_int_equal(b.wchar - a.wchar, 100000);
+	assert_int_equal(b.syscw - a.syscw, 10);
+	assert_true(b.rchar > a.rchar);	/* the read of io itself */
+	assert_true(b.syscr > a.syscr);
+}
+
+static void test_stat_read(void **st)
+{
+	struct proc_stat_vals sv;
+	struct proc_ident pi;
+	struct tms t0, t1;
+	volatile unsigned long spin = 0;
+	clock_t start = times(&t0);
+	uint64_t proc_ticks;
+	long tms_ticks;
+
+	while (times(&t1) - start < 5)	/* burn ~50 ms of CPU */
+		spin++;
+	assert_int_equal(proc_stat_read(getpid(), &sv), 0);
+	times(&t1);
+	assert_int_equal(proc_ident_read(getpid(), PI_STAT, &pi), 0);
+	/* times() and /proc/PID/stat count the same clock ticks */
+	proc_ticks = sv.utime_ticks + sv.stime_ticks;
+	tms_ticks = (long)(t1.tms_utime + t1.tms_stime);
+	assert_true(proc_ticks >= 3);
+	assert_true((long)proc_ticks <= tms_ticks);
+	assert_true(tms_ticks - (long)proc_ticks <= 2);
+	assert_int_equal(sv.start_ticks, pi.start_ticks);
+	assert_int_equal(sv.ppid, getppid());
+	assert_string_equal(sv.comm, pi.comm);
+}
+
+static void test_top_gone(void **st)
+{
+	struct proc_io_vals io;
+	struct proc_stat_vals sv;
+	pid_t child = fork();
+	int rc;
+
+	if (child == 0)
+		_exit(0);
+	waitpid(child, NULL, 0);
+	rc = proc_io_read(child, &io);
+	assert_true(rc == -ENOENT || rc == -ESRCH);
+	rc = proc_stat_read(child, &sv);
+	assert_true(rc == -ENOENT || rc == -ESRCH);
+}
+
+/* Cost of one host-wide top-consumers pass (stat + io for every pid). */
+static int top_cb(pid_t pid, void *data)
+{
+	struct proc_io_vals io;
+	struct proc_stat_vals sv;
+	int *ok = data;
+
+	if (proc_stat_read(pid, &sv) == 0 && proc_io_read(pid, &io) == 0)
+		(*ok)++;
+	return 0;
+}
+
+static void test_top_cost(void **st)
+{
+	struct timespec a, b;
+	int ok = 0;
+	double us;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	proc_scan(top_cb, &ok);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	us = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e3;
+	assert_true(ok > 0);
+	printf("# top pass (stat+io): %d processes, %.1f us each\n", ok, us / ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +369,10 @@ int main(void)
 		cmocka_unit_test(test_parse_cgroup),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_cost),
+		cmocka_unit_test(test_io_read),
+		cmocka_unit_test(test_stat_read),
+		cmocka_unit_test(test_top_gone),
+		cmocka_unit_test(test_top_cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
