@@ -93,3 +93,37 @@ wait_rows() {
 }
 # csv_last GROUP TYPE COL : last value of column COL (1 = epoch)
 csv_last() { tail -n 1 "$(csv_file "$1" "$2")" | cut -d, -f"$3"; }
+
+# csv_col_max GROUP TYPE COL : the largest value in a csv column
+csv_col_max() { awk -F, -v c="$3" 'NR>1 && $c!="nan" {if(m==""||$c+0>m)m=$c+0} END{print m+0}' "$(csv_file "$1" "$2")"; }
+# csv_monotonic FILE : every numeric column never decreases
+csv_monotonic() {
+  awk -F, 'NR>1 { for (i = 2; i <= NF; i++) { if (NR>2 && $i+0 < p[i]+0) { print FILENAME": column "i" went from "p[i]" to "$i; bad=1 } p[i]=$i } } END { exit bad }' "$1"
+}
+# all_counters_monotonic DIR : csv_monotonic over every DERIVE type file
+all_counters_monotonic() {
+  local f ok=0
+  for f in "$1"/ps_cputime-* "$1"/contextswitch-* "$1"/ps_pagefaults-* "$1"/io_octets-* \
+           "$1"/io_ops-* "$1"/disk_octets-* "$1"/total_bytes-* "$1"/operations-*; do
+    [ -f "$f" ] || continue
+    csv_monotonic "$f" || ok=1
+  done
+  return $ok
+}
+# wait_line FILE REGEX [TIMEOUT] : wait until FILE has a line matching REGEX
+wait_line() {
+  local i
+  for i in $(seq 1 $(( ${3:-30} * 10 ))); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# kv LINE KEY : value of key=value in a line
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# with_delayacct VALUE : set kernel.task_delayacct, restore the old value at exit
+with_delayacct() {
+  _old_delayacct=$(cat /proc/sys/kernel/task_delayacct)
+  echo "$1" > /proc/sys/kernel/task_delayacct
+}
+restore_delayacct() { [ -n "${_old_delayacct:-}" ] && echo "$_old_delayacct" > /proc/sys/kernel/task_delayacct; }
