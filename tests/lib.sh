@@ -50,6 +50,7 @@ LoadPlugin logfile
   LogLevel ${LOGLEVEL:-info}
   File "$RUNDIR/collectd.log"
   Timestamp true
+  PrintSeverity true
 </Plugin>
 LoadPlugin csv
 <Plugin csv>

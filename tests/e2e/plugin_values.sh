@@ -84,7 +84,7 @@ ccpu=$(( $(csv_last contended ps_cputime 2) + $(csv_last contended ps_cputime 3)
 check "contended: cpu = 2 x 1200 ms within 5% (counted after exit)" approx "$ccpu" 2400000 5
 check "every counter of both groups never decreased" \
   bash -c ". $TOP/tests/lib.sh; all_counters_monotonic $RUNDIR/csv/testhost/taskstats-load && all_counters_monotonic $RUNDIR/csv/testhost/taskstats-contended"
-if grep -qi "error" "$RUNDIR/collectd.log"; then
-  not_ok "no ERROR in the log"; grep -i error "$RUNDIR/collectd.log"
+if grep -q "\[error\]" "$RUNDIR/collectd.log"; then
+  not_ok "no ERROR in the log"; grep "\[error\]" "$RUNDIR/collectd.log"
 else ok "no ERROR in the log"; fi
 check "collectd exited cleanly" [ "$CD_RC" = 0 ]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Degraded environments: without CAP_NET_ADMIN, in another network
+# namespace, with delay accounting off.  collectd keeps running its other
+# plugins, and our plugin says once, clearly, what is wrong and how to fix it.
+. "$(dirname "$0")/../lib.sh"
+need_root "degraded environments"
+mk_rundir
+trap 'restore_delayacct; cleanup_rundir' EXIT
+LOAD=$HELPERS/tsload
+
+conf() {  # conf NAME : collectd + the stock "load" plugin + ours
+  INTERVAL=0.5 collectd_conf "$RUNDIR/$1.conf" <<CONF
+PluginDir "/usr/lib/collectd"
+LoadPlugin load
+PluginDir "$BUILD"
+LoadPlugin taskstats
+<Plugin taskstats>
+  <Group "work">
+    Comm "tsload-deg"
+  </Group>
+</Plugin>
+CONF
+}
+run_for() {  # run_for SECONDS PREFIX... : collectd -f under PREFIX for SECONDS
+  local secs=$1; shift
+  "$@" collectd -f -C "$RUNDIR/cur.conf" >> "$RUNDIR/collectd.out" 2>&1 &
+  CD_PID=$!; track_pid $CD_PID
+  sleep "$secs"
+  stop_collectd
+}
+load_rows() { local f; f=$(ls "$RUNDIR"/csv/testhost/load/load-* 2>/dev/null | head -n1); [ -n "$f" ] && echo $(( $(wc -l < "$f") - 1 )) || echo 0; }
+fresh() { rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"; conf cur; }
+
+# 1. no CAP_NET_ADMIN
+fresh
+run_for 2.5 setpriv --inh-caps=-net_admin --bounding-set=-net_admin
+n=$(grep -c "taskstats needs CAP_NET_ADMIN" "$RUNDIR/collectd.log")
+check "no CAP_NET_ADMIN: one clear explanation (got $n)" [ "$n" -eq 1 ]
+check "no CAP_NET_ADMIN: the message names the fix" grep -q "run collectd as root or grant the capability" "$RUNDIR/collectd.log"
+check "no CAP_NET_ADMIN: the load plugin kept reporting ($(load_rows) rows)" [ "$(load_rows)" -ge 3 ]
+check "no CAP_NET_ADMIN: collectd stopped on SIGTERM (rc 1: an init failed)" [ "$CD_RC" -le 1 ]
+
+# 2. another network namespace: queries work, cn_proc and exit records do not
+fresh
+"$LOAD" --name tsload-deg --cpu-ms 200 --hold > /dev/null & WP=$!; track_pid $WP
+run_for 3 unshare -n
+kill $WP
+n=$(grep -c "proc connector unavailable" "$RUNDIR/collectd.log")
+check "netns: one explanation for the proc connector (got $n)" [ "$n" -eq 1 ]
+check "netns: it says it falls back to scanning /proc" grep -q "scanning /proc every read instead" "$RUNDIR/collectd.log"
+n=$(grep -c "exit records are not delivered outside the host network namespace" "$RUNDIR/collectd.log")
+check "netns: one explanation for exit records (got $n)" [ "$n" -eq 1 ]
+f=$(csv_file work ps_count)
+check "netns: the group is still reported (polling mode)" [ -n "$f" ]
+check "netns: ps_count sees the workload" [ "$(csv_last work ps_count 2)" = "1.000000" ]
+check "netns: cpu time of the workload counted" [ "$(csv_last work ps_cputime 2)" -gt 0 -o "$(csv_last work ps_cputime 3)" -gt 0 ]
+check "netns: the load plugin kept reporting" [ "$(load_rows)" -ge 3 ]
+check "netns: no [error] logged" bash -c "! grep -q '\[error\]' $RUNDIR/collectd.log"
+
+# 3. delay accounting off
+with_delayacct 0
+fresh
+"$LOAD" --name tsload-deg --cpu-ms 300 --hold > /dev/null & WP=$!; track_pid $WP
+run_for 2.5
+kill $WP
+n=$(grep -c "delay accounting is off" "$RUNDIR/collectd.log")
+check "delayacct=0: warned once (got $n)" [ "$n" -eq 1 ]
+check "delayacct=0: the warning names the fix" grep -q "sysctl kernel.task_delayacct=1" "$RUNDIR/collectd.log"
+check "delayacct=0: no blkio delay rows (omitted, not zeros)" bash -c "! ls $RUNDIR/csv/testhost/taskstats-work/delay_rate-delay-blkio-* 2>/dev/null"
+check "delayacct=0: CPU delay (from the scheduler) still reported" [ -n "$(csv_file work delay_rate-delay-cpu)" ]
+check "delayacct=0: the load plugin kept reporting" [ "$(load_rows)" -ge 3 ]
+restore_delayacct
