@@ -340,9 +340,10 @@ void membership_refresh_pidfiles(struct engine *e)
 
 		msg[0] = '\0';
 		r = selset_refresh_pidfiles(e->groups[g].sel, msg, sizeof(msg));
-		if (r > 0)
+		/* a changed or vanished pid file changes who is in */
+		if (r != 0)
 			e->need_reconcile = true;
-		else if (r < 0 && msg[0])
+		if (r < 0 && msg[0])
 			engine_logf(e, ENGINE_WARN, "group \"%s\": %s",
 				    e->groups[g].name, msg);
 	}
