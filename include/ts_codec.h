@@ -48,6 +48,11 @@ struct ts_msg {
 	struct ts_sample tgid_stats;	/* valid iff has_tgid */
 };
 
+/* True when a complete netlink message of nlmsg_len <= len starts at nlh
+ * (len >= 16 bytes).  Use instead of mnl_nlmsg_ok, which casts nlmsg_len to
+ * int and lets a length >= 2^31 through. */
+bool ts_nlmsg_ok(const struct nlmsghdr *nlh, size_t len);
+
 /* Decode the STATS payload of any version into s (zeroed first).
  * Returns 0, or -EPROTO for a payload shorter than the v1 struct or a
  * layout that cannot be decoded. */

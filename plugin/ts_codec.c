@@ -552,6 +552,14 @@ size_t ts_put_cpumask(void *buf, size_t room, uint16_t family, uint32_t seq,
 
 /* ---- parsers ---- */
 
+/* Like mnl_nlmsg_ok, without its (int) cast of nlmsg_len: libmnl 1.0.4
+ * accepts nlmsg_len >= 2^31 as "fits" (found by fuzz_ts_codec). */
+bool ts_nlmsg_ok(const struct nlmsghdr *nlh, size_t len)
+{
+	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= len;
+}
+
 /* Attribute iterator over [base, base+len): 1 and *a set, 0 at the end,
  * -EPROTO when an attribute header or length does not fit. */
 static int ts_attr_next(const void *base, size_t len, size_t *off,
@@ -632,7 +640,7 @@ int ts_parse_msg(const struct nlmsghdr *nlh, size_t len, uint16_t family,
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	if (nlh == NULL || len > INT32_MAX || !mnl_nlmsg_ok(nlh, (int)len))
+	if (nlh == NULL || !ts_nlmsg_ok(nlh, len))
 		return -EPROTO;
 	m->seq = nlh->nlmsg_seq;
 	m->portid = nlh->nlmsg_pid;
@@ -673,15 +681,19 @@ int ts_parse_msg(const struct nlmsghdr *nlh, size_t len, uint16_t family,
 int ts_parse_datagram(const void *buf, size_t len, uint16_t family,
 		      ts_msg_cb cb, void *data)
 {
-	const struct nlmsghdr *nlh = buf;
+	const struct nlmsghdr *nlh;
 	struct ts_msg m;
-	int left, n = 0, r;
+	size_t off = 0;
+	int n = 0, r;
 
-	if (buf == NULL || len > INT32_MAX)
+	if (buf == NULL)
 		return -EPROTO;
-	left = (int)len;
-	while (mnl_nlmsg_ok(nlh, left)) {
-		r = ts_parse_msg(nlh, left, family, &m);
+	while (off < len) {
+		nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		/* also catches leftovers too short for a header */
+		if (!ts_nlmsg_ok(nlh, len - off))
+			return -EPROTO;
+		r = ts_parse_msg(nlh, len - off, family, &m);
 		if (r == 0) {
 			n++;
 			r = cb ? cb(&m, data) : 0;
@@ -690,11 +702,8 @@ int ts_parse_datagram(const void *buf, size_t len, uint16_t family,
 		} else if (r != -ENOMSG) {
 			return r;
 		}
-		nlh = mnl_nlmsg_next(nlh, &left);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
-	/* leftovers that cannot hold a header mean a truncated datagram */
-	if (left > 0)
-		return -EPROTO;
 	return n;
 }
 
@@ -721,14 +730,17 @@ static int ts_parse_family_msg(const struct nlmsghdr *nlh, uint16_t *family)
 
 int ts_parse_family(const void *buf, size_t len, uint16_t *family)
 {
-	const struct nlmsghdr *nlh = buf;
+	const struct nlmsghdr *nlh;
 	struct ts_msg m;
-	int left, r;
+	size_t off = 0;
+	int r;
 
-	if (buf == NULL || len > INT32_MAX)
+	if (buf == NULL)
 		return -EPROTO;
-	left = (int)len;
-	while (mnl_nlmsg_ok(nlh, left)) {
+	while (off < len) {
+		nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		if (!ts_nlmsg_ok(nlh, len - off))
+			return -EPROTO;
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			r = ts_parse_error(nlh, &m);
 			if (r < 0)
@@ -738,7 +750,7 @@ int ts_parse_family(const void *buf, size_t len, uint16_t *family)
 		} else if (nlh->nlmsg_type == TS_GENL_ID_CTRL) {
 			return ts_parse_family_msg(nlh, family);
 		}
-		nlh = mnl_nlmsg_next(nlh, &left);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	return -EPROTO;
 }

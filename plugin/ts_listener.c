@@ -48,34 +48,40 @@ static int ts_read_cpulist(char *out, size_t size)
 	return n > 0 ? 0 : -EIO;	/* "" would register nothing */
 }
 
+struct ts_ack {
+	uint32_t seq, portid;
+	bool found;
+	int error;
+};
+
+static int ts_ack_match(const struct ts_msg *m, void *data)
+{
+	struct ts_ack *a = data;
+
+	if (m->seq == a->seq && m->portid == a->portid &&
+	    !m->has_pid && !m->has_tgid) {
+		a->found = true;
+		a->error = m->error;
+	}
+	return 0;
+}
+
 /* Wait for the ack of request seq; records arriving first are dropped. */
 static int ts_listener_wait_ack(struct ts_listener *l, uint32_t seq)
 {
-	uint32_t portid = mnl_socket_get_portid(l->nl);
-	const struct nlmsghdr *nlh;
-	const struct nlmsgerr *e;
+	struct ts_ack a = { .seq = seq, .portid = mnl_socket_get_portid(l->nl) };
 	ssize_t n;
-	int left, tries;
+	int tries;
 
-	for (tries = 0; tries < 1024; tries++) {
+	for (tries = 0; tries < 1024 && !a.found; tries++) {
 		n = mnl_socket_recvfrom(l->nl, l->buf, sizeof(l->buf));
 		if (n < 0 && errno == ENOBUFS)
 			continue;
 		if (n < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		left = (int)n;
-		for (nlh = (const void *)l->buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
-				continue;
-			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-				return -EPROTO;
-			e = mnl_nlmsg_get_payload(nlh);
-			return e->error;
-		}
+		ts_parse_datagram(l->buf, n, l->family, ts_ack_match, &a);
 	}
-	return -ETIMEDOUT;
+	return a.found ? a.error : -ETIMEDOUT;
 }
 
 static int ts_listener_send_mask(struct ts_listener *l, bool do_register)

@@ -628,6 +628,10 @@ static void test_datagram(void **state)
 	((struct nlmsghdr *)buf)->nlmsg_len = 30;
 	assert_int_equal(ts_parse_datagram(buf, len, FAM, NULL, NULL), -EPROTO);
 	assert_int_equal(ts_parse_datagram(NULL, 0, FAM, NULL, NULL), -EPROTO);
+	/* nlmsg_len >= 2^31: libmnl's mnl_nlmsg_ok lets it through (fuzz) */
+	((struct nlmsghdr *)buf)->nlmsg_len = 0xff000024;
+	assert_int_equal(ts_parse_datagram(buf, len, FAM, NULL, NULL), -EPROTO);
+	assert_int_equal(ts_parse_family(buf, len, &(uint16_t){ 0 }), -EPROTO);
 	assert_int_equal(ts_parse_datagram(buf, 0, FAM, NULL, NULL), 0);
 }
 
