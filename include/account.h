@@ -74,6 +74,12 @@ void acct_thread_exit(struct acct_member *m, const struct ts_sample *rec);
  * this process): its I/O will appear in our /proc/PID/io at reaping. */
 void acct_child_exit(struct acct_member *m, const struct ts_sample *rec);
 
+/* A member child of this process exited: its whole accounted I/O (the
+ * best value we have, exact when it was sampled live) will appear in our
+ * /proc/PID/io at reaping. */
+void acct_child_exit_member(struct acct_member *m,
+			    const struct acct_member *child);
+
 /* The process exited: last is its AGGR_PID record (already passed to
  * acct_thread_exit), tgid the AGGR_TGID record of a multi-threaded process
  * or NULL.  Sets the final values. */

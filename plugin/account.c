@@ -173,6 +173,15 @@ void acct_child_exit(struct acct_member *m, const struct ts_sample *rec)
 		m->reaped_io[i] += v[AC_IO_FIRST + i];
 }
 
+void acct_child_exit_member(struct acct_member *m,
+			    const struct acct_member *child)
+{
+	int i;
+
+	for (i = 0; i < AC_IO_N; i++)
+		m->reaped_io[i] += child->last[AC_IO_FIRST + i];
+}
+
 void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
 		       const struct ts_sample *tgid, bool keeps_dead)
 {

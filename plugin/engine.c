@@ -271,14 +271,18 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 	start = record_start_ns(r, pid, tgid, x->now);
 	m = ptable_find(&e->table, (pid_t)tgid, start, start ? x->tol : 0);
 	parent = ppid ? ptable_find(&e->table, (pid_t)ppid, 0, 0) : NULL;
-	if (parent && parent->tgid != (pid_t)tgid)
-		acct_child_exit(&parent->acct, r);
+	if (parent && parent->tgid == (pid_t)tgid)
+		parent = NULL;
 	if (!m && parent && (parent->groups & e->children_mask))
 		/* a child of a member born and gone between two reads */
 		m = membership_join(e, (pid_t)tgid, start, parent->matched,
 				    parent->groups & e->children_mask, r->comm);
-	if (!m)
+	if (!m) {
+		/* not ours, but its I/O lands in our member parent's */
+		if (parent)
+			acct_child_exit(&parent->acct, r);
 		return 0;
+	}
 	e->stats.exit_records++;
 	acct_thread_exit(&m->acct, r);
 	if (pid == tgid) {
@@ -294,6 +298,8 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 		acct_process_exit(&m->acct, r, msg->has_tgid ? &msg->tgid_stats : NULL,
 				  e->stats.keeps_dead_threads);
 		m->gone = true;
+		if (parent)
+			acct_child_exit_member(&parent->acct, &m->acct);
 	}
 	return 0;
 }

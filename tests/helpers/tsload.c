@@ -2,7 +2,8 @@
  *
  *   tsload [--name COMM] [--threads N] [--cpu-ms MS] [--writes K]
  *          [--write-size B] [--reads R] [--children N] [--rate PER_S]
- *          [--child-threads T] [--fail-every F] [--exit STATUS] [--hold]
+ *          [--child-threads T] [--thread-every E] [--fail-every F]
+ *          [--exit STATUS] [--hold]
  *
  * Each of N threads (and the main thread when N is 0) burns MS ms of CPU
  * (measured with its own thread CPU clock), writes K blocks of B bytes to
@@ -31,7 +32,7 @@
 #include <unistd.h>
 
 static long cpu_ms, writes, write_size = 1000, reads, threads, children;
-static long rate = 200, child_threads, fail_every, exit_status;
+static long rate = 200, child_threads, fail_every, exit_status, thread_every;
 static int hold;
 
 static double thread_cpu(void)
@@ -107,15 +108,29 @@ static long long tv_us(struct timeval tv)
 	return tv.tv_sec * 1000000LL + tv.tv_usec;
 }
 
+static void *short_thread(void *arg)
+{
+	burn(cpu_ms);
+	do_io();
+	return arg;
+}
+
 static void churn(void)
 {
 	struct timespec gap = { 0, 1000000000L / (rate > 0 ? rate : 1) };
-	long i;
+	pthread_t t[1024];
+	long i, nt = 0;
 
 	for (i = 0; i < children; i++) {
-		pid_t p = fork();
+		pid_t p;
+
+		/* threads of the parent that start, work and exit */
+		if (thread_every && i % thread_every == 0 && nt < 1024)
+			pthread_create(&t[nt++], NULL, short_thread, NULL);
+		p = fork();
 
 		if (p == 0) {
+			hold = 0;	/* only the parent holds */
 			work(child_threads);
 			if (fail_every && i % fail_every == fail_every - 1)
 				_exit(3);
@@ -129,6 +144,8 @@ static void churn(void)
 	}
 	while (wait(NULL) > 0)
 		;
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
 }
 
 static long arg(char **argv, int *i)
@@ -162,6 +179,8 @@ int main(int argc, char **argv)
 			rate = arg(argv, &i);
 		else if (!strcmp(argv[i], "--child-threads"))
 			child_threads = arg(argv, &i);
+		else if (!strcmp(argv[i], "--thread-every"))
+			thread_every = arg(argv, &i);
 		else if (!strcmp(argv[i], "--fail-every"))
 			fail_every = arg(argv, &i);
 		else if (!strcmp(argv[i], "--exit"))
