@@ -1,0 +1,287 @@
+/* test_account.c - per-member accounting on taskstats replies built with
+ * libmnl: both kinds of kernel (TGID replies that keep exited threads' CPU
+ * time and context switches, and older ones that drop them), CPU split,
+ * child I/O, and the process table's PID-reuse rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/genetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "account.h"
+#include "ptable.h"
+#include "ts_codec.h"
+
+#define FAM 31
+enum { T_PID = 1, T_TGID = 2, T_STATS = 3, T_AGGR_PID = 4, T_AGGR_TGID = 5 };
+
+/* Offsets of the v16 layout (kernel-facts.md Appendix A). */
+enum { O_VERSION = 0, O_EXITCODE = 4, O_FLAG = 8, O_CPU_RUN_VIRTUAL = 72,
+       O_PID = 128, O_PPID = 132, O_UTIME = 152, O_STIME = 160,
+       O_WCHAR = 224, O_SYSCW = 240, O_NVCSW = 272, O_NIVCSW = 280,
+       O_TGID = 368 };
+
+struct field { unsigned off, size; uint64_t v; };
+
+static void put_stats(char *payload, const struct field *f, size_t n)
+{
+	size_t i;
+
+	memset(payload, 0, 560);
+	for (i = 0; i < n; i++) {
+		uint64_t v = f[i].v;
+
+		memcpy(payload + f[i].off, &v, f[i].size);	/* little endian */
+	}
+}
+
+/* One message with up to two aggregates, as the kernel sends them. */
+static void build(char *buf, uint16_t aggr1, uint32_t id1, const char *p1,
+		  uint16_t aggr2, uint32_t id2, const char *p2)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+	struct nlattr *nest;
+
+	nlh->nlmsg_type = FAM;
+	nlh->nlmsg_seq = 7;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = 2;
+	g->version = 1;
+	nest = mnl_attr_nest_start(nlh, aggr1);
+	mnl_attr_put_u32(nlh, aggr1 == T_AGGR_PID ? T_PID : T_TGID, id1);
+	mnl_attr_put(nlh, T_STATS, 560, p1);
+	mnl_attr_nest_end(nlh, nest);
+	if (p2) {
+		nest = mnl_attr_nest_start(nlh, aggr2);
+		mnl_attr_put_u32(nlh, T_TGID, id2);
+		mnl_attr_put(nlh, T_STATS, 560, p2);
+		mnl_attr_nest_end(nlh, nest);
+	}
+}
+
+static struct ts_msg parse(const char *buf)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct ts_msg m;
+
+	assert_int_equal(ts_parse_msg(nlh, nlh->nlmsg_len, FAM, &m), 0);
+	return m;
+}
+
+/* A TGID reply: CPU total (ms), utime (ms), voluntary switches. */
+static struct ts_sample tgid_reply(uint64_t cpu_ms, uint64_t utime_ms,
+				   uint64_t nvcsw)
+{
+	char buf[2048], p[560];
+	const struct field f[] = {
+		{ O_VERSION, 2, 16 }, { O_CPU_RUN_VIRTUAL, 8, cpu_ms * 1000000 },
+		{ O_UTIME, 8, utime_ms * 1000 }, { O_NVCSW, 8, nvcsw },
+	};
+
+	put_stats(p, f, 4);
+	build(buf, T_AGGR_TGID, 100, p, 0, 0, NULL);
+	return parse(buf).tgid_stats;
+}
+
+/* An exit record of thread pid of process 100. */
+static struct ts_msg exit_record(uint32_t pid, uint64_t cpu_ms, uint64_t utime_ms,
+				 uint64_t nvcsw, uint64_t wchar, bool group_dead,
+				 const char *tgid_payload)
+{
+	char buf[4096], p[560];
+	const struct field f[] = {
+		{ O_VERSION, 2, 16 }, { O_FLAG, 1, group_dead ? TS_AGROUP : 0 },
+		{ O_CPU_RUN_VIRTUAL, 8, cpu_ms * 1000000 },
+		{ O_UTIME, 8, utime_ms * 1000 }, { O_NVCSW, 8, nvcsw },
+		{ O_PID, 4, pid }, { O_TGID, 4, 100 }, { O_PPID, 4, 1 },
+		{ O_WCHAR, 8, wchar },
+	};
+
+	put_stats(p, f, 9);
+	build(buf, T_AGGR_PID, pid, p, T_AGGR_TGID, 100, tgid_payload);
+	return parse(buf);
+}
+
+/* The same life of a two-thread process seen by both kinds of kernel:
+ * thread 101 burns 300 ms and switches 10 times, then exits; the main
+ * thread goes on, then the process exits.  The totals must be the same,
+ * with no double counting and no loss. */
+static void two_thread_life(bool keeps_dead)
+{
+	struct acct_member m;
+	struct ts_msg rec;
+	char tgid_final[560];
+
+	acct_init(&m);
+	/* both threads alive: 400 ms, 15 switches */
+	acct_sample_tgid(&m, &(struct ts_sample){ 0 }, keeps_dead);
+	{
+		struct ts_sample s = tgid_reply(400, 400, 15);
+
+		acct_sample_tgid(&m, &s, keeps_dead);
+	}
+	assert_int_equal(m.last[AC_CPU_USER_US] + m.last[AC_CPU_SYS_US], 400000);
+	assert_int_equal(m.last[AC_NVCSW], 15);
+
+	rec = exit_record(101, 300, 300, 10, 4096, false, NULL);
+	acct_thread_exit(&m, &rec.pid_stats);
+	{
+		/* after the thread exit: the new kernel keeps its utime and
+		 * switches in the TGID reply, the old one drops them (but keeps
+		 * the delay block, whose cpu_run_virtual_total we use) */
+		struct ts_sample s = keeps_dead ? tgid_reply(410, 410, 16)
+						: tgid_reply(410, 110, 6);
+
+		acct_sample_tgid(&m, &s, keeps_dead);
+	}
+	assert_int_equal(m.last[AC_CPU_USER_US] + m.last[AC_CPU_SYS_US], 410000);
+	assert_int_equal(m.last[AC_NVCSW], 16);
+
+	/* the process exits: the last thread's record carries AGGR_TGID too;
+	 * before 2026 that aggregate had only the delay block (and version 0) */
+	{
+		const struct field full[] = {
+			{ O_VERSION, 2, 16 }, { O_CPU_RUN_VIRTUAL, 8, 420000000 },
+			{ O_UTIME, 8, 420000 }, { O_NVCSW, 8, 17 },
+		};
+		const struct field old[] = {
+			{ O_VERSION, 2, 0 }, { O_CPU_RUN_VIRTUAL, 8, 420000000 },
+		};
+
+		if (keeps_dead)
+			put_stats(tgid_final, full, 4);
+		else
+			put_stats(tgid_final, old, 2);
+	}
+	rec = exit_record(100, 120, 120, 7, 1024, true, tgid_final);
+	assert_true(rec.has_tgid);
+	acct_thread_exit(&m, &rec.pid_stats);
+	acct_process_exit(&m, &rec.pid_stats, &rec.tgid_stats, keeps_dead);
+	assert_int_equal(m.last[AC_CPU_USER_US] + m.last[AC_CPU_SYS_US], 420000);
+	assert_int_equal(m.last[AC_NVCSW], 17);
+	/* per-thread I/O: the sum of both threads' records */
+	assert_int_equal(m.last[AC_WCHAR], 4096 + 1024);
+}
+
+static void test_kernel_keeps_dead_threads(void **state)
+{
+	two_thread_life(true);
+}
+
+static void test_kernel_drops_dead_threads(void **state)
+{
+	two_thread_life(false);
+}
+
+static void test_counters_never_go_back(void **state)
+{
+	struct acct_member m;
+	struct ts_sample a = tgid_reply(500, 500, 50), b = tgid_reply(300, 300, 20);
+
+	acct_init(&m);
+	acct_sample_tgid(&m, &a, true);
+	acct_sample_tgid(&m, &b, true);	/* a kernel that went backwards */
+	assert_int_equal(m.last[AC_CPU_USER_US], 500000);
+	assert_int_equal(m.last[AC_NVCSW], 50);
+}
+
+static void test_cpu_split_monotonic(void **state)
+{
+	uint64_t pu = 0, ps = 0, total = 0, u, s;
+	unsigned seed = 1;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		/* total grows; the tick-sampled ratio jumps around */
+		total += (uint64_t)(rand_r(&seed) % 5000);
+		acct_cpu_split(total, (uint64_t)(rand_r(&seed) % 1000),
+			       (uint64_t)(rand_r(&seed) % 1000), pu, ps, &u, &s);
+		assert_true(u >= pu);
+		assert_true(s >= ps);
+		assert_int_equal(u + s, total);
+		pu = u;
+		ps = s;
+	}
+	acct_cpu_split(1000, 0, 0, 0, 0, &u, &s);
+	assert_int_equal(u, 1000);	/* no tick yet: user time */
+	acct_cpu_split(1000, 1, 3, 0, 0, &u, &s);
+	assert_int_equal(s, 750);
+}
+
+static void test_joining_process_starts_at_zero(void **state)
+{
+	struct acct_member m;
+	struct ts_sample a = tgid_reply(5000, 5000, 100), b = tgid_reply(5100, 5100, 101);
+
+	acct_init(&m);
+	acct_sample_tgid(&m, &a, true);
+	acct_rebase(&m);	/* a long-running process joins: no spike */
+	assert_int_equal(acct_contrib(&m, AC_CPU_USER_US), 0);
+	acct_sample_tgid(&m, &b, true);
+	assert_int_equal(acct_contrib(&m, AC_CPU_USER_US), 100000);
+	assert_int_equal(acct_contrib(&m, AC_NVCSW), 1);
+}
+
+static void test_reaped_child_io_not_counted_twice(void **state)
+{
+	struct acct_member parent, child;
+	struct proc_io_vals io = { .wchar = 1000 };
+	struct ts_msg rec = exit_record(200, 5, 5, 1, 9216, true, NULL);
+
+	acct_init(&parent);
+	acct_init(&child);
+	acct_sample_proc(&parent, NULL, &io);
+	/* a member child wrote 10000 bytes (its record says 9216, KiB-masked) */
+	acct_thread_exit(&child, &rec.pid_stats);
+	acct_process_exit(&child, &rec.pid_stats, NULL, true);
+	acct_child_exit_member(&parent, &child);
+	/* reaping adds the child's exact I/O to the parent's /proc io */
+	io.wchar = 1000 + 10000;
+	acct_sample_proc(&parent, NULL, &io);
+	assert_int_equal(acct_contrib(&parent, AC_WCHAR) + acct_contrib(&child, AC_WCHAR),
+			 11000);
+}
+
+static void test_pid_reuse_keeps_instances_apart(void **state)
+{
+	const uint64_t s1 = 1000000000ull, s2 = 50000000000ull, tol = 20000000ull;
+	struct ptable t;
+	struct member *a, *b;
+
+	assert_int_equal(ptable_init(&t, 16), 0);
+	a = ptable_add(&t, 4242, s1);
+	b = ptable_add(&t, 4242, s2);	/* the PID was recycled */
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_equal(ptable_find(&t, 4242, s1, tol), a);
+	assert_ptr_equal(ptable_find(&t, 4242, s2, tol), b);
+	assert_null(ptable_find(&t, 4242, s1 + 5 * tol, tol));
+	/* an exit record of the old instance (start known) finds the old one */
+	assert_ptr_equal(ptable_find(&t, 4242, s1 + tol / 2, tol), a);
+	a->gone = true;
+	assert_ptr_equal(ptable_find(&t, 4242, 0, 0), b);
+	assert_null(ptable_find(&t, 4242, s1, tol));
+	ptable_remove(&t, a);
+	assert_int_equal(t.count, 1);
+	ptable_destroy(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernel_keeps_dead_threads),
+		cmocka_unit_test(test_kernel_drops_dead_threads),
+		cmocka_unit_test(test_counters_never_go_back),
+		cmocka_unit_test(test_cpu_split_monotonic),
+		cmocka_unit_test(test_joining_process_starts_at_zero),
+		cmocka_unit_test(test_reaped_child_io_not_counted_twice),
+		cmocka_unit_test(test_pid_reuse_keeps_instances_apart),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
