@@ -8,6 +8,7 @@ BINDIR     ?= $(PREFIX)/bin
 PLUGINDIR  ?= $(PREFIX)/lib/collectd
 MANDIR     ?= $(PREFIX)/share/man
 CONFDIR    ?= /etc/collectd/collectd.conf.d
+DOCDIR     ?= $(PREFIX)/share/doc/collectd-taskstats
 BUILD      ?= build
 V          ?= 0
 
@@ -47,7 +48,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all lib plugin tools tests check unit fuzz install clean deps help
+.PHONY: all lib plugin tools tests check unit fuzz install uninstall clean deps help
 all: plugin tools
 
 help:
@@ -56,7 +57,7 @@ help:
 	@echo "make unit       unit tests only (no root needed)"
 	@echo "make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make deps       install build and test dependencies (Debian 12, root)"
-	@echo "make install    install into DESTDIR"
+	@echo "make install    install into DESTDIR (uninstall removes it again)"
 
 deps:
 	tools/install-deps --all
@@ -118,9 +119,27 @@ fuzz: $(FUZZ_BINS)
 		grep -E '^(Done|stat::number_of_executed_units)' $(BUILD)/fuzz/$$n.log; \
 	done
 
+# Files only; never starts, stops or enables anything (no systemctl).
+MAN5     = man/collectd-taskstats.5
+MAN1     = man/taskstats-dump.1
+DOCS     = $(wildcard README README.md) $(wildcard docs/*.md)
+EXAMPLES = $(filter-out conf/taskstats.conf,$(wildcard conf/*.conf)) $(wildcard tools/taskstats-graph)
+
 install: all
 	install -D -m 0644 $(BUILD)/taskstats.so $(DESTDIR)$(PLUGINDIR)/taskstats.so
 	install -D -m 0755 $(BUILD)/taskstats-dump $(DESTDIR)$(BINDIR)/taskstats-dump
+	install -D -m 0644 conf/taskstats.conf $(DESTDIR)$(CONFDIR)/taskstats.conf
+	install -D -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/collectd-taskstats.5
+	install -D -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/taskstats-dump.1
+	install -d -m 0755 $(DESTDIR)$(DOCDIR)/examples
+	for f in $(DOCS); do install -m 0644 $$f $(DESTDIR)$(DOCDIR)/ || exit 1; done
+	for f in $(EXAMPLES); do install -m 0644 $$f $(DESTDIR)$(DOCDIR)/examples/ || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PLUGINDIR)/taskstats.so $(DESTDIR)$(BINDIR)/taskstats-dump \
+	      $(DESTDIR)$(CONFDIR)/taskstats.conf \
+	      $(DESTDIR)$(MANDIR)/man5/collectd-taskstats.5 $(DESTDIR)$(MANDIR)/man1/taskstats-dump.1
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-asan

@@ -3,6 +3,8 @@
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
+# where collectd loads taskstats.so from (autopkgtest: /usr/lib/collectd)
+PLUGIN_DIR=${PLUGIN_DIR:-$BUILD}
 DUMP=$BUILD/taskstats-dump
 HELPERS=$BUILD/helpers
 _tap_n=0
@@ -34,7 +36,7 @@ track_pid() { _bg_pids+=("$1"); }
 
 # collectd_conf FILE [PLUGIN_BLOCK...] : a test config with logfile (to
 # $RUNDIR/collectd.log) and csv (to $RUNDIR/csv), Interval ${INTERVAL:-1},
-# our plugin loaded from $BUILD.  Extra text on stdin is appended.
+# our plugin loaded from $PLUGIN_DIR (default $BUILD).  Extra text on stdin is appended.
 collectd_conf() {
   local f=$1
   cat > "$f" <<CONF
@@ -57,7 +59,7 @@ LoadPlugin csv
   DataDir "$RUNDIR/csv"
   StoreRates false
 </Plugin>
-PluginDir "$BUILD"
+PluginDir "$PLUGIN_DIR"
 CONF
   cat >> "$f"
 }
