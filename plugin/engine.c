@@ -217,7 +217,7 @@ int engine_start(struct engine *e)
 				    "counted", ts_strerror(err));
 	}
 	if (e->opt.proc_events) {
-		e->events = cn_listener_open(0, CN_EV_FORK | CN_EV_EXEC |
+		e->events = cn_listener_open(e->opt.events_rcvbuf, CN_EV_FORK | CN_EV_EXEC |
 					     CN_EV_COMM, &err);
 		if (!e->events)
 			engine_logf(e, ENGINE_WARN,
@@ -276,7 +276,7 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 	if (!m && parent && (parent->groups & e->children_mask))
 		/* a child of a member born and gone between two reads */
 		m = membership_join(e, (pid_t)tgid, start, parent->matched,
-				    parent->groups & e->children_mask, r->comm);
+				    parent->groups & e->children_mask, r->comm, true);
 	if (!m) {
 		/* not ours, but its I/O lands in our member parent's */
 		if (parent)

@@ -53,7 +53,7 @@ void engine_logf(struct engine *e, enum engine_log_level lvl,
 uint64_t membership_match(struct engine *e, const struct proc_ident *pi);
 struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 			       uint64_t matched, uint64_t inherited,
-			       const char *comm);
+			       const char *comm, bool born);
 void membership_set_groups(struct engine *e, struct member *m,
 			   uint64_t matched, uint64_t inherited);
 void membership_retire(struct engine *e, struct member *m);

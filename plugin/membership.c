@@ -68,12 +68,11 @@ static void pin_member(struct member *m)
 
 struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 			       uint64_t matched, uint64_t inherited,
-			       const char *comm)
+			       const char *comm, bool born)
 {
 	uint64_t groups = matched | inherited;
 	struct member *m;
 	size_t g;
-	bool born;
 
 	if (!groups)
 		return NULL;
@@ -86,8 +85,10 @@ struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 	if (comm)
 		snprintf(m->comm, sizeof(m->comm), "%s", comm);
 	pin_member(m);
-	/* born after the previous read: count its whole life from zero */
-	born = m->start_ns > e->last_read_ns;
+	/* born (or exec'd) after the previous read: its whole life counts,
+	 * from zero; a process that was already running starts at its value
+	 * at the first sample, so joining makes no spike */
+	born = born || m->start_ns > e->last_read_ns;
 	m->pending_base = !born;
 	for (g = 0; g < e->ngroups; g++)
 		if (born && (groups & (1ull << g)))
@@ -217,7 +218,7 @@ int membership_reconcile(struct engine *e)
 					      x->inherited | m->inherited);
 		else if (x->matched | x->inherited)
 			membership_join(e, x->pid, start, x->matched,
-					x->inherited, x->comm);
+					x->inherited, x->comm, false);
 	}
 	/* members the scan did not see are gone: sampling finds out */
 	ptable_for_each(&e->table, m, tmp)
@@ -263,11 +264,13 @@ static void on_fork(struct engine *e, const struct cn_event *ev)
 	}
 	if (!ptable_find(&e->table, (pid_t)ev->tgid, start, START_TOL_NS))
 		membership_join(e, (pid_t)ev->tgid, start, matched, inherited,
-				pi.comm[0] ? pi.comm : parent->comm);
+				pi.comm[0] ? pi.comm : parent->comm, true);
 	proc_ident_free(&pi);
 }
 
-/* exec or comm change: match again */
+/* exec or comm change: match again.  A process that exec's into a
+ * matching program after the previous read is a new program: it counts
+ * from zero, like a newborn. */
 static void on_rematch(struct engine *e, const struct cn_event *ev)
 {
 	struct proc_ident pi;
@@ -285,7 +288,8 @@ static void on_rematch(struct engine *e, const struct cn_event *ev)
 		snprintf(m->comm, sizeof(m->comm), "%s", pi.comm);
 		membership_set_groups(e, m, matched, m->inherited);
 	} else if (matched) {
-		membership_join(e, (pid_t)ev->tgid, start, matched, 0, pi.comm);
+		membership_join(e, (pid_t)ev->tgid, start, matched, 0, pi.comm,
+				ev->what == CN_EV_EXEC);
 	}
 	proc_ident_free(&pi);
 }

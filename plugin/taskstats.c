@@ -300,13 +300,16 @@ static int taskstats_config(oconfig_item_t *ci)
 			conf.opt.exit_rcvbuf = (size_t)d;
 		} else if (!strcasecmp(c->key, "ProcEvents")) {
 			err = get_bool(c, "", &conf.opt.proc_events);
+		} else if (!strcasecmp(c->key, "ProcEventsBuffer")) {
+			err = get_number(c, "", 1024, &d);
+			conf.opt.events_rcvbuf = (size_t)d;
 		} else if (!strcasecmp(c->key, "RescanInterval")) {
 			err = get_number(c, "", 1, &d);
 			conf.opt.rescan_interval_s = (unsigned)d;
 		} else {
 			err = conf_error(c, "", "unknown option (expected Group, Process, "
 					 "ProcessMatch, DelayAccounting, ExitRecords, "
-					 "ExitRecordsBuffer, ProcEvents or RescanInterval)");
+					 "ExitRecordsBuffer, ProcEvents, ProcEventsBuffer or RescanInterval)");
 		}
 	}
 	return err ? -1 : 0;

@@ -3,7 +3,7 @@
  *   tsload [--name COMM] [--threads N] [--cpu-ms MS] [--writes K]
  *          [--write-size B] [--reads R] [--children N] [--rate PER_S]
  *          [--child-threads T] [--thread-every E] [--fail-every F]
- *          [--exit STATUS] [--hold]
+ *          [--exit STATUS] [--delay-ms MS] [--hold]
  *
  * Each of N threads (and the main thread when N is 0) burns MS ms of CPU
  * (measured with its own thread CPU clock), writes K blocks of B bytes to
@@ -34,6 +34,7 @@
 static long cpu_ms, writes, write_size = 1000, reads, threads, children;
 static long rate = 200, child_threads, fail_every, exit_status, thread_every;
 static int hold;
+static long delay_ms;
 
 static double thread_cpu(void)
 {
@@ -185,6 +186,8 @@ int main(int argc, char **argv)
 			fail_every = arg(argv, &i);
 		else if (!strcmp(argv[i], "--exit"))
 			exit_status = arg(argv, &i);
+		else if (!strcmp(argv[i], "--delay-ms"))
+			delay_ms = arg(argv, &i);
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
 		else {
@@ -192,6 +195,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (delay_ms)	/* idle first: lets a monitor see it before it works */
+		usleep((useconds_t)delay_ms * 1000);
 	if (write_size > 65536)
 		write_size = 65536;
 	if (children)
