@@ -510,14 +510,27 @@ static struct nlmsghdr *ts_put_genl(void *buf, size_t room, uint16_t type,
 	return nlh;
 }
 
+/* mnl_attr_put_strz_check, with the alignment padding zeroed: libmnl
+ * 1.0.4 leaves it as the buffer had it, and the kernel gets those bytes. */
+static bool put_strz(struct nlmsghdr *nlh, size_t room, uint16_t type,
+		     const char *s)
+{
+	size_t len = strlen(s) + 1, pad = MNL_ALIGN(len) - len;
+
+	if (!mnl_attr_put_strz_check(nlh, room, type, s))
+		return false;
+	memset((char *)nlh + nlh->nlmsg_len - pad, 0, pad);
+	return true;
+}
+
 size_t ts_put_getfamily(void *buf, size_t room, uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 
 	nlh = ts_put_genl(buf, room, TS_GENL_ID_CTRL, NLM_F_REQUEST, seq,
 			  TS_CTRL_CMD_GETFAMILY, TS_CTRL_VERSION);
-	if (nlh == NULL || !mnl_attr_put_strz_check(nlh, room,
-			TS_CTRL_ATTR_FAMILY_NAME, TS_GENL_NAME))
+	if (nlh == NULL || !put_strz(nlh, room, TS_CTRL_ATTR_FAMILY_NAME,
+				     TS_GENL_NAME))
 		return 0;
 	return nlh->nlmsg_len;
 }
@@ -545,7 +558,7 @@ size_t ts_put_cpumask(void *buf, size_t room, uint16_t family, uint32_t seq,
 		return 0;
 	nlh = ts_put_genl(buf, room, family, NLM_F_REQUEST | NLM_F_ACK, seq,
 			  TS_CMD_GET, TS_GENL_VERSION);
-	if (nlh == NULL || !mnl_attr_put_strz_check(nlh, room, type, cpulist))
+	if (nlh == NULL || !put_strz(nlh, room, type, cpulist))
 		return 0;
 	return nlh->nlmsg_len;
 }
