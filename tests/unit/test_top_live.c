@@ -182,7 +182,7 @@ static void test_cpu_burner(void **st)
 	assert_true(pos >= 0);
 	printf("# top_burn rank %d: %.2f CPU-s/s (user %.2f)\n", pos + 1,
 	       r[pos].rate, r[pos].part[0]);
-	assert_true(r[pos].rate > 0.3 && r[pos].rate < 1.1);
+	assert_true(r[pos].rate > 0.1 && r[pos].rate < 1.1);	/* s/s, not ticks */
 	top_free(t);
 }
 
