@@ -326,6 +326,8 @@ static void drain_exit_records(struct engine *e, uint64_t now)
 			    (unsigned long long)lost);
 		e->stats.exit_records_lost = lost;
 	}
+	e->exit_loss_recent = lost != e->exit_lost_prev_read;
+	e->exit_lost_prev_read = lost;
 	e->last_exit_drain_ns = now;
 }
 
@@ -409,8 +411,14 @@ static int sample_members(struct engine *e)
 		if (m->vanished) {
 			/* no record after a drain: it was lost (or we do
 			 * not listen); keep the last sampled values */
-			if (e->exits)
+			if (e->exits) {
 				e->stats.exits_unrecorded++;
+				/* after ENOBUFS this is expected (and logged) */
+				if (!e->exit_loss_recent)
+					engine_logf(e, ENGINE_INFO, "%s[%d] ended without an "
+					    "exit record: counted up to its last "
+					    "sample", m->comm, (int)m->tgid);
+			}
 			m->gone = true;
 			continue;
 		}

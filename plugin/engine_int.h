@@ -34,6 +34,8 @@ struct engine {
 	uint64_t last_reconcile_ns;
 	uint64_t last_exit_drain_ns;
 	uint64_t events_lost_seen;
+	uint64_t exit_lost_prev_read;
+	bool exit_loss_recent;		/* exit records lost since the last read */
 
 	struct ts_query *batch;		/* reused every read */
 	struct member **batch_member;
