@@ -78,6 +78,10 @@ int engine_start(struct engine *e);
  * or -errno when the whole read failed. */
 int engine_read(struct engine *e);
 
+/* The taskstats client (NULL before a successful start), for other
+ * readers of the same kernel interface (top consumers). */
+struct ts_client *engine_client(struct engine *e);
+
 const struct group_result *engine_result(const struct engine *e, size_t g);
 const struct engine_stats *engine_stats(const struct engine *e);
 

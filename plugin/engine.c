@@ -122,6 +122,11 @@ const struct group_result *engine_result(const struct engine *e, size_t g)
 	return g < e->ngroups ? &e->groups[g].res : NULL;
 }
 
+struct ts_client *engine_client(struct engine *e)
+{
+	return e->client;
+}
+
 const struct engine_stats *engine_stats(const struct engine *e)
 {
 	return &e->stats;

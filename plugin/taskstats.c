@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "top.h"
 #include "ts_client.h"
 
 #define PLUGIN_NAME "taskstats"
@@ -26,12 +27,20 @@ struct pending_group {
 	bool children;
 };
 
+/* A <Top "name"> block: the host's heaviest processes by one key. */
+struct top_view {
+	char name[64];
+	struct top *top;
+};
+
 /* Configuration collected over every <Plugin taskstats> block. */
 static struct {
 	struct engine_options opt;
 	enum delayacct_mode delayacct;
 	struct pending_group *groups;
 	size_t ngroups;
+	struct top_view *tops;
+	size_t ntops;
 	bool opt_init;
 } conf;
 
@@ -270,6 +279,55 @@ static int conf_compat(const oconfig_item_t *ci)
 	return add_pending(ci->values[0].value.string, sel, false, ci, "");
 }
 
+static int conf_top(const oconfig_item_t *ci)
+{
+	char where[128];
+	const char *name, *by = NULL;
+	double count = 5;
+	struct top_view *v;
+	int i, key, err = 0;
+
+	if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
+	    !ci->values[0].value.string[0] || strlen(ci->values[0].value.string) > 58)
+		return conf_error(ci, "", "<Top> takes exactly one name (at most 58 characters)");
+	name = ci->values[0].value.string;
+	snprintf(where, sizeof(where), "/<Top \"%s\">", name);
+	for (i = 0; i < ci->children_num && !err; i++) {
+		const oconfig_item_t *c = &ci->children[i];
+
+		if (!strcasecmp(c->key, "By"))
+			err = get_string(c, where, &by);
+		else if (!strcasecmp(c->key, "Count"))
+			err = get_number(c, where, 1, &count);
+		else
+			err = conf_error(c, where, "unknown option (expected By or Count)");
+	}
+	if (err)
+		return -1;
+	if (!by)
+		by = name;	/* <Top "io"> alone means By "io" */
+	key = top_key_parse(by);
+	if (key < 0)
+		return conf_error(ci, where, "By \"%s\" is not \"io\", \"cpu\" or \"delay\"", by);
+	if (count > TOP_COUNT_MAX || count != (double)(unsigned)count)
+		return conf_error(ci, where, "Count must be a whole number from 1 to %u",
+				  TOP_COUNT_MAX);
+	for (i = 0; i < (int)conf.ntops; i++)
+		if (!strcmp(conf.tops[i].name, name))
+			return conf_error(ci, where, "<Top \"%s\"> is defined twice", name);
+	v = realloc(conf.tops, (conf.ntops + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	conf.tops = v;
+	v = &conf.tops[conf.ntops];
+	v->top = top_new(key, (unsigned)count);
+	if (!v->top)
+		return -1;
+	sstrncpy(v->name, name, sizeof(v->name));
+	conf.ntops++;
+	return 0;
+}
+
 static int taskstats_config(oconfig_item_t *ci)
 {
 	int i, err = 0;
@@ -282,6 +340,8 @@ static int taskstats_config(oconfig_item_t *ci)
 
 		if (!strcasecmp(c->key, "Group")) {
 			err = conf_group(c);
+		} else if (!strcasecmp(c->key, "Top")) {
+			err = conf_top(c);
 		} else if (!strcasecmp(c->key, "Process") ||
 			   !strcasecmp(c->key, "ProcessMatch")) {
 			err = conf_compat(c);
@@ -307,7 +367,7 @@ static int taskstats_config(oconfig_item_t *ci)
 			err = get_number(c, "", 1, &d);
 			conf.opt.rescan_interval_s = (unsigned)d;
 		} else {
-			err = conf_error(c, "", "unknown option (expected Group, Process, "
+			err = conf_error(c, "", "unknown option (expected Group, Top, Process, "
 					 "ProcessMatch, DelayAccounting, ExitRecords, "
 					 "ExitRecordsBuffer, ProcEvents, ProcEventsBuffer or RescanInterval)");
 		}
@@ -350,7 +410,7 @@ static int taskstats_init(void)
 	int err;
 
 	conf_defaults();
-	if (!conf.ngroups)
+	if (!conf.ngroups && !conf.ntops)
 		INFO(PLUGIN_NAME " plugin: no <Group> configured; reporting only "
 		     "the plugin's own statistics");
 	engine = engine_new(&conf.opt);
@@ -387,6 +447,11 @@ static int taskstats_shutdown(void)
 	free(conf.groups);
 	conf.groups = NULL;
 	conf.ngroups = 0;
+	for (i = 0; i < conf.ntops; i++)
+		top_free(conf.tops[i].top);
+	free(conf.tops);
+	conf.tops = NULL;
+	conf.ntops = 0;
 	free(prev);
 	prev = NULL;
 	return 0;
@@ -485,6 +550,42 @@ static void submit_group(const char *inst, const struct group_result *r,
 	p->valid = true;
 }
 
+/* One GAUGE per entry, identity in the type_instance (docs/top.md). */
+static void submit_top(const struct top_view *v, uint64_t now_ns)
+{
+	const struct top_entry *r;
+	char inst[DATA_MAX_NAME_LEN], tinst[DATA_MAX_NAME_LEN];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t i, n;
+	int err;
+
+	err = top_update(v->top, engine_client(engine), now_ns);
+	if (err < 0) {
+		WARNING(PLUGIN_NAME " plugin: <Top \"%s\">: %s", v->name,
+			STRERROR(-err));
+		return;
+	}
+	snprintf(inst, sizeof(inst), "top_%s", v->name);
+	n = top_results(v->top, &r);
+	for (i = 0; i < n; i++) {
+		top_entry_name(&r[i], tinst, sizeof(tinst));
+		switch (top_get_key(v->top)) {
+		case TOP_IO:
+			submit_gauge(inst, "bytes", tinst, r[i].rate);
+			break;
+		case TOP_CPU: {
+			double pct = 100.0 * r[i].rate / (double)(ncpu > 0 ? ncpu : 1);
+
+			submit_gauge(inst, "percent", tinst, pct > 100 ? 100 : pct);
+			break;
+		}
+		case TOP_DELAY:
+			submit_gauge(inst, "delay_rate", tinst, r[i].rate);
+			break;
+		}
+	}
+}
+
 static void submit_self(const struct engine_stats *s, double wall, double cpu)
 {
 	submit_gauge("", "duration", "read", wall);
@@ -528,6 +629,8 @@ static int taskstats_read(void)
 		submit_group(engine_group_name(engine, g), engine_result(engine, g),
 			     &prev[g], dt, delayacct);
 	prev_time = now;
+	for (g = 0; g < conf.ntops; g++)
+		submit_top(&conf.tops[g], (uint64_t)(ts_now(CLOCK_MONOTONIC) * 1e9));
 	submit_self(engine_stats(engine), ts_now(CLOCK_MONOTONIC) - w0,
 		    ts_now(CLOCK_THREAD_CPUTIME_ID) - c0);
 	return 0;

@@ -42,6 +42,10 @@ expect_error bad-regex 'option "Match":.*unclosed' \
   'LoadPlugin taskstats' '<Plugin taskstats>' '<Group "web">' 'Match "([unclosed"' '</Group>' '</Plugin>'
 expect_error unknown-user 'option "User":.*no-such-user-xyz' \
   'LoadPlugin taskstats' '<Plugin taskstats>' '<Group "web">' 'User "no-such-user-xyz"' '</Group>' '</Plugin>'
+expect_error top-bad-key '<Top "disk">, option "Top": By "disk" is not "io", "cpu" or "delay"' \
+  'LoadPlugin taskstats' '<Plugin taskstats>' '<Top "disk">' 'Count 3' '</Top>' '</Plugin>'
+expect_error top-bad-count '<Top "io">, option "Count": takes exactly one number' \
+  'LoadPlugin taskstats' '<Plugin taskstats>' '<Top "io">' 'Count "many"' '</Top>' '</Plugin>'
 expect_error compat-process-match 'option "ProcessMatch": takes a group name and a regular expression' \
   'LoadPlugin taskstats' '<Plugin taskstats>' 'ProcessMatch "only-one"' '</Plugin>'
 

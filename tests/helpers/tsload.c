@@ -3,7 +3,7 @@
  *   tsload [--name COMM] [--threads N] [--cpu-ms MS] [--writes K]
  *          [--write-size B] [--reads R] [--children N] [--rate PER_S]
  *          [--child-threads T] [--thread-every E] [--fail-every F]
- *          [--exit STATUS] [--delay-ms MS] [--hold]
+ *          [--exit STATUS] [--delay-ms MS] [--io-rate BYTES_PER_S] [--hold]
  *
  * Each of N threads (and the main thread when N is 0) burns MS ms of CPU
  * (measured with its own thread CPU clock), writes K blocks of B bytes to
@@ -16,7 +16,8 @@
  *   done pid=P cpu_us=U children=N rusage_self_us=S rusage_children_us=C
  *        wchar=W syscw=SW
  * and with --hold waits for SIGTERM (its threads stay alive, idle), else
- * exits with --exit STATUS.
+ * exits with --exit STATUS.  With --io-rate it only writes that many bytes
+ * per second to /dev/null (in 100 chunks) until killed.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -34,7 +35,7 @@
 static long cpu_ms, writes, write_size = 1000, reads, threads, children;
 static long rate = 200, child_threads, fail_every, exit_status, thread_every;
 static int hold;
-static long delay_ms;
+static long delay_ms, io_rate;
 
 static double thread_cpu(void)
 {
@@ -188,6 +189,8 @@ int main(int argc, char **argv)
 			exit_status = arg(argv, &i);
 		else if (!strcmp(argv[i], "--delay-ms"))
 			delay_ms = arg(argv, &i);
+		else if (!strcmp(argv[i], "--io-rate"))
+			io_rate = arg(argv, &i);
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
 		else {
@@ -199,6 +202,19 @@ int main(int argc, char **argv)
 		usleep((useconds_t)delay_ms * 1000);
 	if (write_size > 65536)
 		write_size = 65536;
+	if (io_rate) {	/* write io_rate bytes per second until killed */
+		static char zero[65536];
+		long chunk = io_rate / 100;
+		int out = open("/dev/null", O_WRONLY);
+
+		if (chunk > (long)sizeof(zero))
+			chunk = sizeof(zero);
+		for (;;) {
+			if (write(out, zero, (size_t)chunk) < 0)
+				return 90;
+			usleep(10000);
+		}
+	}
 	if (children)
 		churn();
 	else
