@@ -1,5 +1,6 @@
 /* procfs.c - /proc/PID/stat and /proc/PID/io through kept-open fds. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,6 +37,25 @@ uint64_t procfs_boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A decimal number within [*p, end); a leading '-' (nice, priority) reads
+ * as 0.  Advances *p.  Returns false when there is no digit. */
+static bool parse_u64(const char **p, const char *end, unsigned long long *v)
+{
+	const char *q = *p;
+	bool neg = q < end && *q == '-';
+
+	if (neg)
+		q++;
+	if (q >= end || *q < '0' || *q > '9')
+		return false;
+	for (*v = 0; q < end && *q >= '0' && *q <= '9'; q++)
+		*v = *v * 10 + (unsigned long long)(*q - '0');
+	if (neg)
+		*v = 0;
+	*p = q;
+	return true;
+}
+
 /* stat: "pid (comm) state ppid ..." - comm may hold spaces and ')', so the
  * fields start after the LAST ')'.  Field numbers as in proc(5). */
 int procfs_parse_stat(const char *buf, size_t len, struct proc_stat_vals *st)
@@ -61,17 +81,12 @@ int procfs_parse_stat(const char *buf, size_t len, struct proc_stat_vals *st)
 	p = close + 3;
 	memset(v, 0, sizeof(v));
 	for (field = 4; field < 52 && p < end; field++) {
-		char *q;
-
 		while (p < end && *p == ' ')
 			p++;
 		if (p >= end || *p == '\n')
 			break;
-		/* negative fields (priority, nice) parse as huge; unused */
-		v[field] = strtoull(p, &q, 10);
-		if (q == p)
+		if (!parse_u64(&p, end, &v[field]))
 			return -EPROTO;
-		p = q;
 	}
 	if (field <= 24)
 		return -EPROTO;
@@ -114,9 +129,12 @@ int procfs_parse_io(const char *buf, size_t len, struct proc_io_vals *io)
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			size_t kl = strlen(keys[i].key);
 
-			if ((size_t)(nl - p) > kl && !memcmp(p, keys[i].key, kl)) {
-				*(uint64_t *)((char *)io + keys[i].off) =
-					strtoull(p + kl, NULL, 10);
+			const char *q = p + kl;
+			unsigned long long v;
+
+			if ((size_t)(nl - p) > kl && !memcmp(p, keys[i].key, kl) &&
+			    parse_u64(&q, nl, &v)) {
+				*(uint64_t *)((char *)io + keys[i].off) = v;
 				found |= 1u << i;
 			}
 		}
