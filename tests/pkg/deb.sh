@@ -49,7 +49,7 @@ else not_ok "lintian: no error or warning (rc=$rc)"; sed 's/^/# /' "$RUNDIR/lint
 dpkg-deb -c "$DEB" | awk '{print $NF}' | sed 's|^\./|/|' > "$RUNDIR/contents"
 for f in /usr/lib/collectd/taskstats.so /usr/bin/taskstats-dump $SNIPPET \
          /usr/share/man/man5/collectd-taskstats.5.gz /usr/share/man/man1/taskstats-dump.1.gz \
-         /usr/share/doc/$PKG/README /usr/share/doc/$PKG/copyright; do
+         /usr/share/doc/$PKG/README.gz /usr/share/doc/$PKG/copyright; do
   check "the package ships $f" grep -qx "$f" "$RUNDIR/contents"
 done
 dep=$(dpkg-deb -f "$DEB" Depends)
@@ -65,7 +65,7 @@ check "dpkg -i" [ "$rc" = 0 ]
 dpkg -L $PKG | while read -r f; do [ -d "$f" ] || echo "$f"; done > "$RUNDIR/files"
 check "dpkg -L lists the plugin, the tool, the snippet and the man pages" \
   bash -c "grep -qx /usr/lib/collectd/taskstats.so $RUNDIR/files && grep -qx /usr/bin/taskstats-dump $RUNDIR/files && grep -qx $SNIPPET $RUNDIR/files && grep -q collectd-taskstats.5.gz $RUNDIR/files"
-check "taskstats-dump --check works from /usr/bin" /usr/bin/taskstats-dump --check > /dev/null
+check "taskstats-dump --check works from /usr/bin" bash -c "/usr/bin/taskstats-dump --check > /dev/null"
 check "man finds collectd-taskstats(5)" bash -c "man -w 5 collectd-taskstats | grep -q /usr/share/man/man5/collectd-taskstats.5.gz"
 
 # Debian's collectd.conf layout (collectd-core ships none): stock plugins,
