@@ -30,7 +30,11 @@ CONF
   "$LOAD" --name tsload-churn --children "$N" --rate 200 --cpu-ms 5 --writes 10 \
     --write-size 1000 --thread-every 100 --fail-every 500 --hold > "$RUNDIR/$name.out" &
   WPID=$!; track_pid $WPID
-  wait_line "$RUNDIR/$name.out" '^done' 120 || { not_ok "$name: workload finished"; return 1; }
+  if ! wait_line "$RUNDIR/$name.out" '^done' 120; then
+    not_ok "$name: workload finished"; TRUTH=""
+    stop_collectd; kill -KILL $WPID; wait $WPID 2>/dev/null
+    return 1
+  fi
   TRUTH=$(grep '^done' "$RUNDIR/$name.out")
   declare -gA IO=()
   local k v
@@ -42,7 +46,7 @@ CONF
 }
 
 churn_run listen ""
-truth_cpu=$(( $(kv "$TRUTH" rusage_self_us) + $(kv "$TRUTH" rusage_children_us) ))
+truth_cpu=$(( $(kv "$TRUTH" rusage_self_us)0 / 10 + $(kv "$TRUTH" rusage_children_us)0 / 10 ))
 cpu=$(( $(csv_last churn ps_cputime 2) + $(csv_last churn ps_cputime 3) ))
 echo "# exit records on: plugin cpu $cpu us, getrusage self+children $truth_cpu us"
 check "cpu total within 2% of getrusage(SELF)+getrusage(CHILDREN)" approx "$cpu" "$truth_cpu" 2
@@ -71,13 +75,22 @@ check "no [error] logged" bash -c "! grep -q '\[error\]' $RUNDIR/collectd.log"
 listen_cpu=$cpu
 
 churn_run no-exit-records "ExitRecords false"
-truth_cpu=$(( $(kv "$TRUTH" rusage_self_us) + $(kv "$TRUTH" rusage_children_us) ))
+truth_cpu=$(( $(kv "$TRUTH" rusage_self_us)0 / 10 + $(kv "$TRUTH" rusage_children_us)0 / 10 ))
 cpu=$(( $(csv_last churn ps_cputime 2) + $(csv_last churn ps_cputime 3) ))
 loss=$(awk -v a="$cpu" -v b="$truth_cpu" 'BEGIN{printf "%.1f", 100*(b-a)/b}')
 echo "# ExitRecords false: plugin cpu $cpu us of $truth_cpu us: $loss% lost (what peers lose)"
 check "without exit records the children's work is lost (${loss}% of CPU)" \
   awk "BEGIN{exit !($loss > 50)}"
 check "without exit records counters still never decrease" all_counters_monotonic "$RUNDIR/csv/testhost/taskstats-churn"
+
+churn_run records-only "ProcEvents false" || true
+truth_cpu=$(( $(kv "$TRUTH" rusage_self_us)0 / 10 + $(kv "$TRUTH" rusage_children_us)0 / 10 ))
+cpu=$(( $(csv_last churn ps_cputime 2) + $(csv_last churn ps_cputime 3) ))
+echo "# exit records without proc events: plugin cpu $cpu us, getrusage $truth_cpu us; started $(csv_last churn operations-processes_started 2)"
+check "children found by their exit records alone (ac_ppid): cpu within 2%" approx "$cpu" "$truth_cpu" 2
+check "children found by their exit records alone: $N exits" [ "$(csv_last churn operations-processes_exited 2)" = "$N" ]
+echo "# records only: plugin tx $(csv_last churn io_octets 3) syscw $(csv_last churn io_ops 3); parent /proc io wchar ${IO[wchar]} syscw ${IO[syscw]}; exit_records_lost $(csv_last "" derive-exit_records_lost 2)"
+check "children found by their exit records alone: bytes exact" [ "$(csv_last churn io_octets 3)" = "${IO[wchar]}" ]
 
 churn_run overflow "ExitRecordsBuffer 4096"
 lost=$(csv_last "" derive-exit_records_lost 2)

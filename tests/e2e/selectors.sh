@@ -74,6 +74,9 @@ LoadPlugin taskstats
   <Group "pid">
     Pid $$
   </Group>
+  <Group "nopidfile">
+    PidFile "$RUNDIR/never-written.pid"
+  </Group>
   ProcessMatch "compat" "tsel-compat-[0-9]+"
 </Plugin>
 CONF
@@ -123,6 +126,9 @@ CONF
   pkill -f "sleep 300" 2>/dev/null
   wait 2>/dev/null
   check "$mode: no [error] logged" bash -c "! grep -q '\[error\]' $RUNDIR/collectd.log"
+  n=$(grep -c "never-written.pid" "$RUNDIR/collectd.log")
+  check "$mode: a missing pid file is a warning, once ($n)" [ "$n" = 1 ]
+  check "$mode: its group reports 0 processes" [ "$(count nopidfile)" = 0 ]
   for g in exec renamed pidfile kids nokids cgroup user pid compat; do
     all_counters_monotonic "$RUNDIR/csv/testhost/taskstats-$g" || { not_ok "$mode: $g counters monotonic"; return; }
   done

@@ -129,7 +129,8 @@ static void churn(void)
 		/* threads of the parent that start, work and exit */
 		if (thread_every && i % thread_every == 0 && nt < 1024)
 			pthread_create(&t[nt++], NULL, short_thread, NULL);
-		p = fork();
+		while ((p = fork()) < 0)	/* EAGAIN on a crowded host */
+			usleep(1000);
 
 		if (p == 0) {
 			hold = 0;	/* only the parent holds */
