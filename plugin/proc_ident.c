@@ -69,32 +69,16 @@ static int pi_next_num(const char **p, unsigned long long *v)
  * fields start after the LAST ')'. */
 int proc_ident_parse_stat(const char *buf, struct proc_ident *pi)
 {
-	const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-	const char *p;
-	unsigned long long v;
-	size_t clen;
-	int field;
+	struct proc_stat_vals st;	/* one /proc/PID/stat parser: procfs's */
+	int err = procfs_parse_stat(buf, strlen(buf), &st);
 
-	if (!open || !close || close < open || close[1] != ' ' || !close[2])
-		return -EPROTO;
-	clen = (size_t)(close - open - 1);
-	if (clen > sizeof(pi->comm) - 1)
-		clen = sizeof(pi->comm) - 1;
-	memcpy(pi->comm, open + 1, clen);
-	pi->comm[clen] = '\0';
-	pi->state = close[2];
-
-	p = close + 3;
-	for (field = 4; field <= 22; field++) {
-		if (pi_next_num(&p, &v) < 0)
-			return -EPROTO;
-		if (field == 4)
-			pi->ppid = (pid_t)v;
-		else if (field == 20)
-			pi->nthreads = (long)v;
-		else if (field == 22)
-			pi->start_ticks = v;
-	}
+	if (err)
+		return err;
+	memcpy(pi->comm, st.comm, sizeof(pi->comm));
+	pi->state = st.state;
+	pi->ppid = st.ppid;
+	pi->nthreads = st.nthreads;
+	pi->start_ticks = st.start_ticks;
 	return 0;
 }
 
