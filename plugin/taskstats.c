@@ -377,13 +377,17 @@ static int taskstats_config(oconfig_item_t *ci)
 
 /* ---- init / shutdown ---- */
 
-static void check_delayacct(void)
+/* Returns whether delay accounting is on (or unknown), warning once when
+ * it is off and switching it on with DelayAccounting "enable". */
+static bool check_delayacct(void)
 {
+	static bool enable_tried;	/* once: the operator may switch it off */
 	int on = ts_delayacct_enabled();
 
-	if (conf.delayacct == DELAYACCT_ENABLE && on == 0) {
+	if (conf.delayacct == DELAYACCT_ENABLE && on == 0 && !enable_tried) {
 		int err = ts_delayacct_enable();
 
+		enable_tried = true;
 		if (err)
 			WARNING(PLUGIN_NAME " plugin: cannot enable delay accounting "
 				"(writing /proc/sys/kernel/task_delayacct: %s)",
@@ -392,7 +396,7 @@ static void check_delayacct(void)
 			INFO(PLUGIN_NAME " plugin: enabled delay accounting "
 			     "(kernel.task_delayacct=1); processes started before "
 			     "now have no delay data except CPU delay");
-		return;
+		return err == 0;
 	}
 	if (on == 0 && !delayacct_warned) {
 		WARNING(PLUGIN_NAME " plugin: delay accounting is off "
@@ -402,6 +406,7 @@ static void check_delayacct(void)
 			"processes started earlier stay without delay data");
 		delayacct_warned = true;
 	}
+	return on != 0;
 }
 
 static int taskstats_init(void)
@@ -623,8 +628,7 @@ static int taskstats_read(void)
 	err = engine_read(engine);
 	if (err && !engine_stats(engine)->tracked && engine_ngroups(engine))
 		return -1;	/* nothing could be read: collectd backs off */
-	check_delayacct();
-	delayacct = ts_delayacct_enabled() != 0;
+	delayacct = check_delayacct();
 	for (g = 0; g < engine_ngroups(engine); g++)
 		submit_group(engine_group_name(engine, g), engine_result(engine, g),
 			     &prev[g], dt, delayacct);
