@@ -69,4 +69,15 @@ check "delayacct=0: the warning names the fix" grep -q "sysctl kernel.task_delay
 check "delayacct=0: no blkio delay rows (omitted, not zeros)" bash -c "! ls $RUNDIR/csv/testhost/taskstats-work/delay_rate-delay-blkio-* 2>/dev/null"
 check "delayacct=0: CPU delay (from the scheduler) still reported" [ -n "$(csv_file work delay_rate-delay-cpu)" ]
 check "delayacct=0: the load plugin kept reporting" [ "$(load_rows)" -ge 3 ]
+
+# 4. DelayAccounting "enable" switches it on and says what that means
+echo 0 > /proc/sys/kernel/task_delayacct
+rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+sed 's|<Plugin taskstats>|<Plugin taskstats>\n  DelayAccounting "enable"|' "$RUNDIR/cur.conf" > "$RUNDIR/enable.conf"
+cp "$RUNDIR/enable.conf" "$RUNDIR/cur.conf"
+run_for 1.5
+check "enable: kernel.task_delayacct is now 1" [ "$(cat /proc/sys/kernel/task_delayacct)" = 1 ]
+check "enable: the log says earlier processes have no delay data" \
+  grep -q "enabled delay accounting (kernel.task_delayacct=1); processes started before now have no delay data" "$RUNDIR/collectd.log"
+check "enable: no 'delay accounting is off' warning" bash -c "! grep -q 'delay accounting is off' $RUNDIR/collectd.log"
 restore_delayacct
