@@ -10,6 +10,7 @@ need_root "churn"
 mk_rundir
 LOAD=$HELPERS/tsload
 N=${CHURN_CHILDREN:-2000}
+NAME=tschurn$$        # unique: other workloads on the host must not match
 
 # churn_run NAME EXTRA_OPTIONS : collectd + the churning workload; sets TRUTH
 churn_run() {
@@ -20,14 +21,14 @@ LoadPlugin taskstats
 <Plugin taskstats>
   $extra
   <Group "churn">
-    Comm "tsload-churn"
+    Comm "$NAME"
     Children true
   </Group>
 </Plugin>
 CONF
   start_collectd "$RUNDIR/$name.conf"
   wait_rows "" duration-read 1 || { not_ok "$name: collectd started"; return 1; }
-  "$LOAD" --name tsload-churn --children "$N" --rate 200 --cpu-ms 5 --writes 10 \
+  "$LOAD" --name $NAME --children "$N" --rate 200 --cpu-ms 5 --writes 10 \
     --write-size 1000 --thread-every 100 --fail-every 500 --hold > "$RUNDIR/$name.out" &
   WPID=$!; track_pid $WPID
   if ! wait_line "$RUNDIR/$name.out" '^done' 120; then
@@ -65,8 +66,8 @@ check "processes_started = $N children + the parent" [ "$started" = $((N + 1)) ]
 check "processes_exited = $N" [ "$exited" = "$N" ]
 nfail=$(( (N - 1) / 500 + (N - 1) / 500 ))
 check "processes_failed = exit 3 and kill -9 children ($failed)" [ "$failed" -ge $(( N / 500 )) ]
-check "notification: exited with status 3" grep -q "tsload-churn\[[0-9]*\] exited with status 3" "$RUNDIR/collectd.log"
-check "notification: killed by signal 9" grep -q "tsload-churn\[[0-9]*\] killed by signal 9" "$RUNDIR/collectd.log"
+check "notification: exited with status 3" grep -q "$NAME\[[0-9]*\] exited with status 3" "$RUNDIR/collectd.log"
+check "notification: killed by signal 9" grep -q "$NAME\[[0-9]*\] killed by signal 9" "$RUNDIR/collectd.log"
 check "notification severity WARNING, plugin taskstats, instance churn" \
   grep -q "Notification: severity = WARNING.*plugin = taskstats, plugin_instance = churn" "$RUNDIR/collectd.log"
 check "no counter ever decreased" all_counters_monotonic "$RUNDIR/csv/testhost/taskstats-churn"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# <Top "io">: three workloads writing 3 MB/s, 1 MB/s and 300 KB/s; the top
+# <Top "io">: three workloads writing 40, 12 and 4 MB/s; the top
 # view reports them in that order, at most Count entries per read, with
 # comm and PID in the identifier.
 . "$(dirname "$0")/../lib.sh"
@@ -18,9 +18,9 @@ LoadPlugin taskstats
   </Top>
 </Plugin>
 CONF
-"$LOAD" --name ttop-fast --io-rate 3000000 & F=$!; track_pid $F
-"$LOAD" --name ttop-mid --io-rate 1000000 & M=$!; track_pid $M
-"$LOAD" --name ttop-slow --io-rate 300000 & S=$!; track_pid $S
+"$LOAD" --name ttop-fast --io-rate 40000000 & F=$!; track_pid $F
+"$LOAD" --name ttop-mid --io-rate 12000000 & M=$!; track_pid $M
+"$LOAD" --name ttop-slow --io-rate 4000000 & S=$!; track_pid $S
 "$LOAD" --name ttop-burn --cpu-ms 6000 > /dev/null & B=$!; track_pid $B
 start_collectd "$RUNDIR/top.conf"
 sleep 4.5
@@ -35,12 +35,15 @@ echo "# rates: fast ${f:-none} mid ${m:-none} slow ${s:-none} B/s"
 check "fast writer reported as ttop-fast-PID" [ -n "$f" ]
 check "mid writer reported" [ -n "$m" ]
 check "order: fast > mid" awk "BEGIN{exit !(${f:-0} > ${m:-0})}"
-check "order: mid > slow (or slow outside the top 3)" awk "BEGIN{exit !(${m:-0} > ${s:-0})}"
-check "fast writer's rate within 25% of 3 MB/s" approx "${f:-0}" 3000000 25
+check "order: mid > slow" awk "BEGIN{exit !(${m:-0} > ${s:-0})}"
+check "fast writer's rate within 25% of 40 MB/s" approx "${f:-0}" 40000000 25
+check "slow writer reported (third)" [ -n "$s" ]
 # bounded: at most Count identifiers per read (timestamps shared by the files)
 maxper=$(cat "$d"/bytes-* | grep -v epoch | cut -d, -f1 | sort | uniq -c | sort -rn | head -n1 | awk '{print $1}')
 check "at most 3 entries per read (max seen: $maxper)" [ "${maxper:-0}" -le 3 ]
 check "top cpu: the burner is the one entry" bash -c "ls $RUNDIR/csv/testhost/taskstats-top_cpu/percent-ttop-burn-$B-* >/dev/null"
-check "top cpu: ~100% of one CPU = 50% of the host (2 CPUs)" \
-  approx "$(tail -n1 $RUNDIR/csv/testhost/taskstats-top_cpu/percent-ttop-burn-$B-* | cut -d, -f2)" $((100 / $(nproc))) 15
+pct=$(tail -n1 $RUNDIR/csv/testhost/taskstats-top_cpu/percent-ttop-burn-$B-* | cut -d, -f2)
+echo "# burner: $pct% of the host"
+check "top cpu: up to one CPU busy = at most $((100 / $(nproc)))% of the host, and most of it" \
+  awk "BEGIN{exit !($pct > 0.6 * 100 / $(nproc) && $pct <= 100 / $(nproc) + 3)}"
 check "no [error] logged" bash -c "! grep -q '\[error\]' $RUNDIR/collectd.log"

@@ -205,14 +205,18 @@ int main(int argc, char **argv)
 		write_size = 65536;
 	if (io_rate) {	/* write io_rate bytes per second until killed */
 		static char zero[65536];
-		long chunk = io_rate / 100;
 		int out = open("/dev/null", O_WRONLY);
 
-		if (chunk > (long)sizeof(zero))
-			chunk = sizeof(zero);
 		for (;;) {
-			if (write(out, zero, (size_t)chunk) < 0)
-				return 90;
+			long left = io_rate / 100;
+
+			while (left > 0) {
+				long n = left < (long)sizeof(zero) ? left : (long)sizeof(zero);
+
+				if (write(out, zero, (size_t)n) < 0)
+					return 90;
+				left -= n;
+			}
 			usleep(10000);
 		}
 	}
