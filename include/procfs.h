@@ -44,6 +44,11 @@ int proc_pin_read(const struct proc_pin *pin, struct proc_stat_vals *st,
 		  struct proc_io_vals *io);
 void proc_pin_close(struct proc_pin *pin);
 
+/* The same values through the path, for a process that could not be
+ * pinned (out of descriptors): the caller checks st->start_ticks against
+ * the instance it expects.  -ESRCH when gone. */
+int proc_read_path(pid_t pid, struct proc_stat_vals *st, struct proc_io_vals *io);
+
 /* Clock ticks per second and page size, cached. */
 long procfs_hz(void);
 long procfs_pagesize(void);

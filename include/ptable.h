@@ -40,6 +40,9 @@ struct ptable {
 	struct member **bucket;
 	size_t nbuckets;
 	size_t count;
+	size_t pinned;			/* members with kept-open /proc files */
+	size_t pin_budget;		/* at most this many (descriptors are
+					 * shared with the rest of collectd) */
 	struct member head;		/* sentinel of the member list */
 };
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -194,9 +195,37 @@ static bool in_host_netns(void)
 	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
 }
 
+/* Two kept-open /proc files per member: raise the soft descriptor limit
+ * to the hard one, and pin at most half of what is left after a reserve,
+ * so other plugins never run out; the rest are read by path. */
+#define FD_RESERVE 256
+
+static void budget_pins(struct engine *e)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
+
+		if (want.rlim_cur > (1u << 20))
+			want.rlim_cur = 1u << 20;
+		if (want.rlim_cur > rl.rlim_cur && !setrlimit(RLIMIT_NOFILE, &want)) {
+			engine_logf(e, ENGINE_INFO, "raised the open file limit "
+				    "from %llu to %llu (kept-open /proc files)",
+				    (unsigned long long)rl.rlim_cur,
+				    (unsigned long long)want.rlim_cur);
+			rl = want;
+		}
+	}
+	e->table.pin_budget = rl.rlim_cur > 2 * FD_RESERVE
+		? (rl.rlim_cur - FD_RESERVE) / 4 : 0;
+}
+
 int engine_start(struct engine *e)
 {
-	int err, da;
+	int err;
 
 	if (e->started)
 		return 0;
@@ -206,6 +235,7 @@ int engine_start(struct engine *e)
 		return err;
 	}
 	e->stats.keeps_dead_threads = probe_keeps_dead_threads(e->client);
+	budget_pins(e);
 	if (e->opt.exit_records && !in_host_netns()) {
 		engine_logf(e, ENGINE_WARN, "exit records are not delivered "
 			    "outside the host network namespace: work of "
@@ -232,8 +262,6 @@ int engine_start(struct engine *e)
 				    "namespace other than the host's" : "");
 	}
 	e->stats.event_mode = e->events != NULL;
-	da = ts_delayacct_enabled();
-	(void)da;
 	e->need_reconcile = true;
 	e->last_read_ns = procfs_boottime_ns();
 	e->last_exit_drain_ns = e->last_read_ns;
@@ -350,6 +378,13 @@ static int grow_batch(struct engine *e)
 	return 0;
 }
 
+static bool same_start(const struct member *m, uint64_t start_ticks)
+{
+	uint64_t s = ticks_to_ns(start_ticks);
+
+	return s + 20000000ull >= m->start_ns && s <= m->start_ns + 20000000ull;
+}
+
 static void apply_sample(struct engine *e, struct member *m,
 			 const struct ts_query *tq, const struct ts_query *pq)
 {
@@ -357,11 +392,15 @@ static void apply_sample(struct engine *e, struct member *m,
 	struct proc_io_vals io;
 	int r;
 
-	if (m->pin.stat_fd < 0) {
-		m->vanished = true;
-		return;
+	if (m->pin.stat_fd >= 0) {
+		r = proc_pin_read(&m->pin, &st, &io);
+	} else {
+		/* not pinned (out of descriptors, or gone before it could
+		 * be): by path, checking it is still the same instance */
+		r = proc_read_path(m->tgid, &st, &io);
+		if (r >= 0 && !same_start(m, st.start_ticks))
+			r = -ESRCH;
 	}
-	r = proc_pin_read(&m->pin, &st, &io);
 	if (r < 0) {
 		m->vanished = true;
 		return;

@@ -52,18 +52,21 @@ void membership_retire(struct engine *e, struct member *m)
 
 /* Pin /proc/PID/{stat,io} and check that the pinned process is the one
  * that started at start_ns (the PID may already be someone else's). */
-static void pin_member(struct member *m)
+static void pin_member(struct ptable *t, struct member *m)
 {
 	struct proc_stat_vals st;
 
-	if (proc_pin_open(m->tgid, &m->pin))
-		return;
+	if (t->pinned >= t->pin_budget || proc_pin_open(m->tgid, &m->pin))
+		return;		/* read by path instead */
 	if (proc_pin_read(&m->pin, &st, NULL) < 0 ||
 	    (m->start_ns && (ticks_to_ns(st.start_ticks) + START_TOL_NS < m->start_ns ||
-			     ticks_to_ns(st.start_ticks) > m->start_ns + START_TOL_NS)))
+			     ticks_to_ns(st.start_ticks) > m->start_ns + START_TOL_NS))) {
 		proc_pin_close(&m->pin);
-	else if (!m->start_ns)
+		return;
+	}
+	if (!m->start_ns)
 		m->start_ns = ticks_to_ns(st.start_ticks);
+	t->pinned++;
 }
 
 struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
@@ -84,7 +87,7 @@ struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 	m->groups = groups;
 	if (comm)
 		snprintf(m->comm, sizeof(m->comm), "%s", comm);
-	pin_member(m);
+	pin_member(&e->table, m);
 	/* born (or exec'd) after the previous read: its whole life counts,
 	 * from zero; a process that was already running starts at its value
 	 * at the first sample, so joining makes no spike */

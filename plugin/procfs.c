@@ -196,6 +196,18 @@ int proc_pin_read(const struct proc_pin *pin, struct proc_stat_vals *st,
 	return procfs_parse_io(buf, (size_t)n, io) ? 1 : 0;
 }
 
+int proc_read_path(pid_t pid, struct proc_stat_vals *st, struct proc_io_vals *io)
+{
+	struct proc_pin pin;
+	int err = proc_pin_open(pid, &pin);
+
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	err = proc_pin_read(&pin, st, io);
+	proc_pin_close(&pin);
+	return err;
+}
+
 void proc_pin_close(struct proc_pin *pin)
 {
 	if (pin->stat_fd >= 0)

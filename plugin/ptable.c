@@ -1,5 +1,6 @@
 /* ptable.c - hash table and list of member process instances. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "ptable.h"
@@ -11,6 +12,8 @@ int ptable_init(struct ptable *t, size_t nbuckets)
 		return -ENOMEM;
 	t->nbuckets = nbuckets;
 	t->count = 0;
+	t->pinned = 0;
+	t->pin_budget = SIZE_MAX;
 	t->head.next = t->head.prev = &t->head;
 	return 0;
 }
@@ -52,6 +55,8 @@ void ptable_remove(struct ptable *t, struct member *m)
 		*pp = m->next_hash;
 	m->prev->next = m->next;
 	m->next->prev = m->prev;
+	if (m->pin.stat_fd >= 0)
+		t->pinned--;
 	proc_pin_close(&m->pin);
 	t->count--;
 	free(m);

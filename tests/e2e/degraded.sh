@@ -81,3 +81,22 @@ check "enable: the log says earlier processes have no delay data" \
   grep -q "enabled delay accounting (kernel.task_delayacct=1); processes started before now have no delay data" "$RUNDIR/collectd.log"
 check "enable: no 'delay accounting is off' warning" bash -c "! grep -q 'delay accounting is off' $RUNDIR/collectd.log"
 restore_delayacct
+
+# 5. out of file descriptors: members that cannot be pinned are read by path
+rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+INTERVAL=0.5 collectd_conf "$RUNDIR/cur.conf" <<CONF
+LoadPlugin taskstats
+<Plugin taskstats>
+  <Group "many">
+    Comm "tsload-fd"
+  </Group>
+</Plugin>
+CONF
+pids=()
+for i in $(seq 100); do "$LOAD" --name tsload-fd --hold > /dev/null & pids+=($!); track_pid $!; done
+run_for 2.5 prlimit --nofile=64:64
+kill "${pids[@]}"
+echo "# with 64 descriptors: ps_count $(csv_last many ps_count 2)"
+check "fd limit 64: all 100 members counted (read by path)" [ "$(csv_last many ps_count 2)" = "100.000000" ]
+check "fd limit 64: no [error] logged" bash -c "! grep -q '\[error\]' $RUNDIR/collectd.log"
+check "fd limit 64: other plugins still open their files" bash -c "! grep -q 'Too many open files' $RUNDIR/collectd.out $RUNDIR/collectd.log"
