@@ -398,7 +398,7 @@ static bool check_delayacct(void)
 			     "now have no delay data except CPU delay");
 		return err == 0;
 	}
-	if (on == 0 && !delayacct_warned) {
+	if (on == 0 && !delayacct_warned && conf.ngroups + conf.ntops > 0) {
 		WARNING(PLUGIN_NAME " plugin: delay accounting is off "
 			"(kernel.task_delayacct=0): only CPU delay is reported. "
 			"Fix: sysctl kernel.task_delayacct=1 (or boot with "
