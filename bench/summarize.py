@@ -96,7 +96,7 @@ def main():
     env = kv_file(os.path.join(OUT, 'env'))
     scens = sorted(d for d in os.listdir(OUT) if os.path.isdir(os.path.join(OUT, d)))
     order = ['S1'] + sorted([s for s in scens if s.startswith('N')], key=lambda s: int(s[1:])) \
-        + ['S3', 'S4', 'M']
+        + ['S2c', 'S3', 'S4', 'M']
     scens = [s for s in order if s in scens]
     failed = [s for s in scens if os.path.exists(os.path.join(OUT, s, 'FAILED'))]
     scens = [s for s in scens if s not in failed]
@@ -146,7 +146,8 @@ def main():
                 pr += in_window(csv_rows(f), t0, t1)
             psn = statistics.mean(r[1] for r in pr) if pr else psn
             members = tracked
-        name = {'S1': 'S1 fleet', 'S3': 'S3 1,000 threads', 'S4': 'S4 churn'}.get(s, f'S2 sweep {s[1:]}')
+        name = {'S1': 'S1 fleet', 'S2c': f'S2 {members}, clean host*', 'S3': 'S3 1,000 threads',
+                'S4': 'S4 churn'}.get(s, f'S2 sweep {s[1:]}')
         spread = f"{fmt(ratio)}× ({fmt(min(ratios))}..{fmt(max(ratios))})" if ratios else '-'
         print(f"| {name} | {fmt(psn, 0)} / {fmt(tracked, 0)} | {fmt(ps_us)} | {fmt(ts_us)} | {spread} | "
               f"{fmt(ps_us / members, 2)} | {fmt(ts_us / members, 2)} | {fmt(fl)} | "
@@ -201,6 +202,10 @@ def main():
     if big:
         r = results[big]
         print(f"- S2 ({big[1:]} members) ≥ 4× cheaper: {fmt(r['ratio'])}× — {verdict(r['ratio'] >= 4)}")
+        if 'S2c' in results:
+            rc = results['S2c']['ratio']
+            print(f"- S2 ≥ 4× cheaper on a clean host (*processes alone in a PID namespace with only the "
+                  f"members): {fmt(rc)}× — {verdict(rc >= 4)}")
         if r['floor']:
             print(f"- S2 within 1.5× of the floor: {fmt(r['ts'] / r['floor'], 2)}× — "
                   f"{verdict(r['ts'] / r['floor'] <= 1.5)}")
