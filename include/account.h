@@ -37,12 +37,16 @@ _Static_assert(AC_COUNT <= 64, "counter masks are 64 bits");
 #define AC_BIT(c) (1ull << (c))
 #define AC_IO_FIRST AC_RCHAR
 #define AC_IO_N (AC_CANCELLED_BYTES - AC_RCHAR + 1)
+/* Counters a per-thread (AGGR_PID) exit record carries: nvcsw .. I/O. */
+#define AC_THREAD_FIRST AC_NVCSW
+#define AC_THREAD_N (AC_CANCELLED_BYTES - AC_NVCSW + 1)
 
 struct acct_member {
 	uint64_t base[AC_COUNT];
 	uint64_t last[AC_COUNT];
 	uint64_t known;			/* AC_BIT mask of counters ever sampled */
-	uint64_t dead[AC_COUNT];	/* sums of this process's thread exit records */
+	uint64_t dead[AC_THREAD_N];	/* sums of this process's thread exit
+					 * records, from AC_THREAD_FIRST */
 	uint64_t reaped_io[AC_IO_N];	/* I/O of its exited children, which
 					 * /proc/PID/io adds when they are reaped */
 };

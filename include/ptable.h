@@ -30,6 +30,8 @@ struct member {
 	bool pending_base;		/* joined while running: rebase at first sample */
 	bool vanished;			/* /proc said gone, no exit record yet */
 	uint32_t nthreads;
+	uint32_t idle_reads;		/* reads since the last full sample */
+	uint64_t last_cpu_ns;		/* cpu_run_virtual_total then */
 	uint64_t rss_bytes;
 	uint64_t hiwater_rss_kib, hiwater_vm_kib;
 	uint32_t exit_status;		/* raw wait status, when gone */

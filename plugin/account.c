@@ -85,8 +85,8 @@ void acct_sample_tgid(struct acct_member *m, const struct ts_sample *tgid,
 	fold_cpu(m, tgid);
 	fold_delays(m, tgid);
 	if (ts_has(tgid, TSF_NVCSW)) {
-		uint64_t dv = keeps_dead ? 0 : m->dead[AC_NVCSW];
-		uint64_t di = keeps_dead ? 0 : m->dead[AC_NIVCSW];
+		uint64_t dv = keeps_dead ? 0 : m->dead[AC_NVCSW - AC_THREAD_FIRST];
+		uint64_t di = keeps_dead ? 0 : m->dead[AC_NIVCSW - AC_THREAD_FIRST];
 
 		raise_to(m, AC_NVCSW, tgid->nvcsw + dv);
 		raise_to(m, AC_NIVCSW, tgid->nivcsw + di);
@@ -158,9 +158,9 @@ void acct_thread_exit(struct acct_member *m, const struct ts_sample *rec)
 	int c;
 
 	record_values(rec, v, &mask);
-	for (c = 0; c < AC_COUNT; c++)
+	for (c = AC_THREAD_FIRST; c < AC_THREAD_FIRST + AC_THREAD_N; c++)
 		if (mask & AC_BIT(c))
-			m->dead[c] += v[c];
+			m->dead[c - AC_THREAD_FIRST] += v[c];
 }
 
 void acct_child_exit(struct acct_member *m, const struct ts_sample *rec)
@@ -195,9 +195,9 @@ void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
 	 * life of a process born while we listened; for an older one the
 	 * last sample may be larger (threads that died before it joined). */
 	record_values(last, v, &mask);
-	for (c = 0; c < AC_COUNT; c++)
+	for (c = AC_THREAD_FIRST; c < AC_THREAD_FIRST + AC_THREAD_N; c++)
 		if (mask & AC_BIT(c))
-			raise_to(m, c, m->dead[c]);
+			raise_to(m, c, m->dead[c - AC_THREAD_FIRST]);
 	if (tgid && keeps_dead && ts_has(tgid, TSF_NVCSW) &&
 	    tgid->nvcsw + tgid->nivcsw > 0) {
 		raise_to(m, AC_NVCSW, tgid->nvcsw);

@@ -23,6 +23,7 @@
 #include "proc_ident.h"
 
 #define BATCH_MEMBERS 256	/* members per netlink exchange */
+#define FULL_EVERY 10		/* idle members: a full sample every N reads */
 #define DEFAULT_EXIT_RCVBUF (16u << 20)
 
 void engine_logf(struct engine *e, enum engine_log_level lvl,
@@ -372,7 +373,8 @@ static int grow_batch(struct engine *e)
 		return 0;
 	e->batch = calloc(2 * BATCH_MEMBERS, sizeof(*e->batch));
 	e->batch_member = calloc(BATCH_MEMBERS, sizeof(*e->batch_member));
-	if (!e->batch || !e->batch_member)
+	e->batch_full = calloc(BATCH_MEMBERS, sizeof(*e->batch_full));
+	if (!e->batch || !e->batch_member || !e->batch_full)
 		return -ENOMEM;
 	e->batch_cap = BATCH_MEMBERS;
 	return 0;
@@ -412,6 +414,8 @@ static void apply_sample(struct engine *e, struct member *m,
 		m->hiwater_rss_kib = pq->stats.hiwater_rss_kib;
 		m->hiwater_vm_kib = pq->stats.hiwater_vm_kib;
 	}
+	m->last_cpu_ns = tq->stats.cpu_run_virtual_ns;
+	m->idle_reads = 0;
 	m->nthreads = (uint32_t)st.nthreads;
 	m->rss_bytes = st.rss_pages * (uint64_t)procfs_pagesize();
 	if (st.comm[0])
@@ -423,22 +427,54 @@ static void apply_sample(struct engine *e, struct member *m,
 	}
 }
 
+/* A member that has not run since its last full sample cannot have
+ * faulted, done I/O, grown its peaks or changed its threads: its TGID
+ * reply is enough.  Its RSS (which reclaim can shrink) is refreshed every
+ * FULL_EVERY reads. */
+static bool needs_full_sample(const struct member *m, const struct ts_query *tq)
+{
+	return tq->err || !m->sampled || m->pending_base ||
+	       !ts_has(&tq->stats, TSF_CPU_RUN_VIRTUAL_TOTAL) ||
+	       tq->stats.cpu_run_virtual_ns != m->last_cpu_ns ||
+	       m->idle_reads + 1 >= FULL_EVERY;
+}
+
+/* Members batch_member[0..n): TGID queries for all, then PID queries and
+ * /proc reads only for those that ran. */
 static int sample_chunk(struct engine *e, size_t n)
 {
-	size_t i;
+	struct ts_query *tq = e->batch, *pq = e->batch + n;
+	size_t i, k = 0;
 	int err;
 
-	err = ts_client_query(e->client, e->batch, 2 * n);
-	if (err) {
-		e->stats.query_errors++;
-		engine_logf(e, ENGINE_WARN, "taskstats query failed: %s",
-			    ts_strerror(err));
-		return err;
-	}
 	for (i = 0; i < n; i++)
-		apply_sample(e, e->batch_member[i], &e->batch[2 * i],
-			     &e->batch[2 * i + 1]);
+		tq[i] = (struct ts_query){ .kind = TS_ID_TGID,
+					   .id = (uint32_t)e->batch_member[i]->tgid };
+	err = ts_client_query(e->client, tq, n);
+	if (err)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct member *m = e->batch_member[i];
+
+		if (needs_full_sample(m, &tq[i])) {
+			pq[k] = (struct ts_query){ .kind = TS_ID_PID,
+						   .id = (uint32_t)m->tgid };
+			e->batch_full[k++] = i;
+			continue;
+		}
+		acct_sample_tgid(&m->acct, &tq[i].stats, e->stats.keeps_dead_threads);
+		m->idle_reads++;
+	}
+	if (k && (err = ts_client_query(e->client, pq, k)))
+		goto fail;
+	for (i = 0; i < k; i++)
+		apply_sample(e, e->batch_member[e->batch_full[i]],
+			     &tq[e->batch_full[i]], &pq[i]);
 	return 0;
+fail:
+	e->stats.query_errors++;
+	engine_logf(e, ENGINE_WARN, "taskstats query failed: %s", ts_strerror(err));
+	return err;
 }
 
 static int sample_members(struct engine *e)
@@ -467,10 +503,6 @@ static int sample_members(struct engine *e)
 			continue;
 		}
 		e->batch_member[n] = m;
-		e->batch[2 * n] = (struct ts_query){ .kind = TS_ID_TGID,
-						     .id = (uint32_t)m->tgid };
-		e->batch[2 * n + 1] = (struct ts_query){ .kind = TS_ID_PID,
-							 .id = (uint32_t)m->tgid };
 		if (++n == BATCH_MEMBERS) {
 			err = sample_chunk(e, n);
 			if (err)
@@ -597,5 +629,6 @@ void engine_free(struct engine *e)
 	ts_client_close(e->client);
 	free(e->batch);
 	free(e->batch_member);
+	free(e->batch_full);
 	free(e);
 }

@@ -39,6 +39,7 @@ struct engine {
 
 	struct ts_query *batch;		/* reused every read */
 	struct member **batch_member;
+	size_t *batch_full;		/* members needing a full sample */
 	size_t batch_cap;
 
 	struct engine_stats stats;

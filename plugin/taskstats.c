@@ -54,6 +54,8 @@ static struct engine *engine;
 static struct prev_read *prev;
 static cdtime_t prev_time;
 static bool delayacct_warned;
+static bool delayacct_on;
+static cdtime_t delayacct_checked;
 
 /* ---- logging ---- */
 
@@ -628,7 +630,12 @@ static int taskstats_read(void)
 	err = engine_read(engine);
 	if (err && !engine_stats(engine)->tracked && engine_ngroups(engine))
 		return -1;	/* nothing could be read: collectd backs off */
-	delayacct = check_delayacct();
+	/* the sysctl rarely changes: look at it every 10 s, not every read */
+	if (!delayacct_checked || now - delayacct_checked > TIME_T_TO_CDTIME_T(10)) {
+		delayacct_on = check_delayacct();
+		delayacct_checked = now;
+	}
+	delayacct = delayacct_on;
 	for (g = 0; g < engine_ngroups(engine); g++)
 		submit_group(engine_group_name(engine, g), engine_result(engine, g),
 			     &prev[g], dt, delayacct);
