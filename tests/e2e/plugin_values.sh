@@ -7,15 +7,16 @@ mk_rundir
 trap 'restore_delayacct; cleanup_rundir' EXIT
 with_delayacct 1
 LOAD=$HELPERS/tsload
+E2E=tse2e$$ BURN=tsburn$$     # unique names: other workloads must not match
 
 INTERVAL=1 collectd_conf "$RUNDIR/c.conf" <<CONF
 LoadPlugin taskstats
 <Plugin taskstats>
   <Group "load">
-    Comm "tsload-e2e"
+    Comm "$E2E"
   </Group>
   <Group "contended">
-    Comm "tsburn"
+    Comm "$BURN"
   </Group>
 </Plugin>
 CONF
@@ -23,12 +24,12 @@ start_collectd "$RUNDIR/c.conf"
 wait_rows "" duration-read 1 || { not_ok "collectd started"; cat "$RUNDIR/collectd.log"; exit 1; }
 
 # Born after collectd's first read: counted from zero, its whole life.
-"$LOAD" --name tsload-e2e --threads 3 --cpu-ms 300 --writes 1000 --write-size 1000 \
+"$LOAD" --name $E2E --threads 3 --cpu-ms 300 --writes 1000 --write-size 1000 \
   --reads 500 --hold > "$RUNDIR/load.out" &
 LPID=$!; track_pid $LPID
-taskset -c 0 "$LOAD" --name tsburn --cpu-ms 1200 > /dev/null &
+taskset -c 0 "$LOAD" --name $BURN --cpu-ms 1200 > /dev/null &
 B1=$!
-taskset -c 0 "$LOAD" --name tsburn --cpu-ms 1200 > /dev/null &
+taskset -c 0 "$LOAD" --name $BURN --cpu-ms 1200 > /dev/null &
 B2=$!
 wait_line "$RUNDIR/load.out" '^done' 30 || { not_ok "workload finished"; exit 1; }
 wait $B1 $B2
