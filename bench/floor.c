@@ -1,14 +1,19 @@
 /* floor - the least a read can cost: the plugin's kernel requests, nothing else.
  *
  *   floor --pidfile FILE [--interval S] [--reads R] [--parse] [--label L]
+ *         [--full-every N]
  *
  * For the processes listed in FILE (one pid per line), each "read" does
- * exactly what the plugin's sampling asks of the kernel: one TGID and one
- * PID taskstats query per process, batched 256 processes (512 requests) per
- * exchange through the project's ts_client (sendto + recvmmsg), plus
- * pread() of /proc/PID/stat and /proc/PID/io on fds opened once.  No
- * membership, accounting or dispatch.  With --parse the two /proc files are
- * also parsed (procfs_parse_stat/io), as the plugin must.
+ * exactly what the plugin's sampling asks of the kernel: one TGID taskstats
+ * query per process, batched 256 per exchange through the project's
+ * ts_client (sendto + recvmmsg); then, for the processes that ran since
+ * their last full sample (cpu_run_virtual_total changed) and for every
+ * N-th read of each idle one (staggered by position, as the plugin staggers
+ * by pid), one PID query each (batched likewise) plus pread() of
+ * /proc/PID/stat and /proc/PID/io on fds opened once.  --full-every 1 makes
+ * every read full (the plugin before its idle fast path).  No membership,
+ * accounting or dispatch.  With --parse the two /proc files are also
+ * parsed (procfs_parse_stat/io), as the plugin must.
  *
  * Each read is timed with CLOCK_THREAD_CPUTIME_ID; reads are spaced by
  * --interval (default 0.2 s) so the caches are as cold as the daemon's.
@@ -54,6 +59,9 @@ int main(int argc, char **argv)
 	struct proc_pin *pins;
 	struct ts_query *q;
 	struct ts_client *c;
+	uint64_t *last_cpu = NULL;
+	size_t full[CHUNK];
+	long full_every = 10;	/* as engine.c FULL_EVERY */
 	FILE *f;
 
 	for (i = 1; i < argc; i++) {
@@ -65,11 +73,13 @@ int main(int argc, char **argv)
 			reads = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
 			label = argv[++i];
+		else if (!strcmp(argv[i], "--full-every") && i + 1 < argc)
+			full_every = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--parse"))
 			parse = 1;
 		else {
 			fprintf(stderr, "usage: floor --pidfile FILE [--interval S] "
-				"[--reads R] [--parse] [--label L]\n");
+				"[--reads R] [--parse] [--label L] [--full-every N]\n");
 			return 2;
 		}
 	}
@@ -86,10 +96,11 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	pins = calloc(n ? n : 1, sizeof(*pins));
+	last_cpu = calloc(n ? n : 1, sizeof(*last_cpu));
 	q = calloc(2 * CHUNK, sizeof(*q));
 	t = calloc((size_t)reads + 1, sizeof(*t));
 	c = ts_client_open(&err);
-	if (!pids || !pins || !q || !t || !c) {
+	if (!pids || !pins || !last_cpu || !q || !t || !c) {
 		fprintf(stderr, "floor: setup failed: %s\n", ts_strerror(err));
 		return 1;
 	}
@@ -101,21 +112,33 @@ int main(int argc, char **argv)
 		struct timespec gap;
 
 		for (k = 0; k < n; k += CHUNK) {
-			size_t m = n - k < CHUNK ? n - k : CHUNK, j;
+			size_t m = n - k < CHUNK ? n - k : CHUNK, j, nf = 0;
 
-			for (j = 0; j < m; j++) {
-				q[2 * j] = (struct ts_query){ .kind = TS_ID_TGID,
-							      .id = (uint32_t)pids[k + j] };
-				q[2 * j + 1] = (struct ts_query){ .kind = TS_ID_PID,
-								  .id = (uint32_t)pids[k + j] };
-			}
-			err = ts_client_query(c, q, 2 * m);
+			for (j = 0; j < m; j++)
+				q[j] = (struct ts_query){ .kind = TS_ID_TGID,
+							  .id = (uint32_t)pids[k + j] };
+			err = ts_client_query(c, q, m);
 			if (err) {
 				fprintf(stderr, "floor: query: %s\n", ts_strerror(err));
 				return 1;
 			}
 			for (j = 0; j < m; j++) {
-				struct proc_pin *p = &pins[k + j];
+				uint64_t cpu = q[j].stats.cpu_run_virtual_ns;
+
+				if (cpu == last_cpu[k + j] && full_every > 1 &&
+				    (r + (long)(k + j)) % full_every != 0)
+					continue;
+				last_cpu[k + j] = cpu;
+				full[nf] = k + j;
+				q[CHUNK + nf++] = (struct ts_query){ .kind = TS_ID_PID,
+								      .id = (uint32_t)pids[k + j] };
+			}
+			if (nf && (err = ts_client_query(c, q + CHUNK, nf))) {
+				fprintf(stderr, "floor: query: %s\n", ts_strerror(err));
+				return 1;
+			}
+			for (j = 0; j < nf; j++) {
+				struct proc_pin *p = &pins[full[j]];
 				char buf[1024];
 				ssize_t len;
 
@@ -149,9 +172,9 @@ int main(int argc, char **argv)
 		sum += t[r];
 	qsort(t, (size_t)reads, sizeof(*t), cmp_d);
 	printf("floor label=%s members=%zu unpinned=%zu reads=%ld mean_us=%.1f "
-	       "median_us=%.1f min_us=%.1f parse=%d\n", label, n, lost, reads,
+	       "median_us=%.1f min_us=%.1f parse=%d full_every=%ld\n", label, n, lost, reads,
 	       reads ? sum / (double)reads : 0, reads ? t[reads / 2] : 0,
-	       reads ? t[0] : 0, parse);
+	       reads ? t[0] : 0, parse, full_every);
 	ts_client_close(c);
 	return 0;
 }

@@ -415,7 +415,8 @@ static void apply_sample(struct engine *e, struct member *m,
 		m->hiwater_vm_kib = pq->stats.hiwater_vm_kib;
 	}
 	m->last_cpu_ns = tq->stats.cpu_run_virtual_ns;
-	m->idle_reads = 0;
+	/* spread the idle members' periodic full samples over the reads */
+	m->idle_reads = m->sampled ? 0 : (uint32_t)m->tgid % FULL_EVERY;
 	m->nthreads = (uint32_t)st.nthreads;
 	m->rss_bytes = st.rss_pages * (uint64_t)procfs_pagesize();
 	if (st.comm[0])
