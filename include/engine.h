@@ -21,7 +21,7 @@ struct engine_options {
 	bool exit_records;		/* listen to exit records (default on) */
 	size_t exit_rcvbuf;		/* bytes; 0 = default (16 MiB) */
 	bool proc_events;		/* follow the proc connector (default on) */
-	size_t events_rcvbuf;		/* bytes; 0 = default (4 MiB) */
+	size_t events_rcvbuf;		/* bytes; 0 = default (16 MiB) */
 	unsigned rescan_interval_s;	/* safety-net /proc reconcile (300) */
 };
 

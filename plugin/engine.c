@@ -24,7 +24,8 @@
 
 #define BATCH_MEMBERS 256	/* members per netlink exchange */
 #define FULL_EVERY 10		/* idle members: a full sample every N reads */
-#define DEFAULT_EXIT_RCVBUF (16u << 20)
+#define DEFAULT_EXIT_RCVBUF (16u << 20)	/* ~12,000 records between reads */
+#define DEFAULT_EVENTS_RCVBUF (16u << 20)	/* ~20,000 proc events */
 
 void engine_logf(struct engine *e, enum engine_log_level lvl,
 		 const char *fmt, ...)
@@ -253,7 +254,8 @@ int engine_start(struct engine *e)
 				    "counted", ts_strerror(err));
 	}
 	if (e->opt.proc_events) {
-		e->events = cn_listener_open(e->opt.events_rcvbuf, CN_EV_FORK | CN_EV_EXEC |
+		e->events = cn_listener_open(e->opt.events_rcvbuf ? e->opt.events_rcvbuf
+					     : DEFAULT_EVENTS_RCVBUF, CN_EV_FORK | CN_EV_EXEC |
 					     CN_EV_COMM, &err);
 		if (!e->events)
 			engine_logf(e, ENGINE_WARN,
