@@ -20,6 +20,7 @@
 
 #define TS_LISTENER_RCVBUF	(4u << 20)
 #define TS_CPULIST_PATH		"/sys/devices/system/cpu/possible"
+#define TS_DRAIN_VLEN		64
 
 struct ts_listener {
 	struct mnl_socket *nl;
@@ -27,7 +28,10 @@ struct ts_listener {
 	uint32_t seq;
 	uint64_t lost;
 	char cpulist[512];
-	char buf[16384];		/* one record: 596..1172+ B */
+	/* recvmmsg: up to TS_DRAIN_VLEN records (596..1172+ B each) per call */
+	char buf[TS_DRAIN_VLEN][TS_REPLY_MAX];
+	struct iovec iov[TS_DRAIN_VLEN];
+	struct mmsghdr mm[TS_DRAIN_VLEN];
 };
 
 static int ts_read_cpulist(char *out, size_t size)
@@ -201,14 +205,18 @@ static int ts_drain_one(const struct ts_msg *m, void *data)
 int ts_listener_drain(struct ts_listener *l, ts_msg_cb cb, void *data)
 {
 	struct ts_drain d = { .cb = cb, .data = data };
-	int fd, r;
-	ssize_t n;
+	int fd, n, i, r;
 
 	if (l == NULL)
 		return -EINVAL;
 	fd = mnl_socket_get_fd(l->nl);
+	for (i = 0; i < TS_DRAIN_VLEN; i++) {
+		l->iov[i] = (struct iovec){ l->buf[i], sizeof(l->buf[i]) };
+		l->mm[i].msg_hdr = (struct msghdr){ .msg_iov = &l->iov[i],
+						    .msg_iovlen = 1 };
+	}
 	for (;;) {
-		n = recv(fd, l->buf, sizeof(l->buf), MSG_DONTWAIT);
+		n = recvmmsg(fd, l->mm, TS_DRAIN_VLEN, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -220,10 +228,14 @@ int ts_listener_drain(struct ts_listener *l, ts_msg_cb cb, void *data)
 				break;
 			return -errno;
 		}
-		r = ts_parse_datagram(l->buf, n, l->family, ts_drain_one, &d);
-		if (r < 0 && r != -EPROTO)
-			return r;	/* the callback asked to stop */
-		/* a malformed datagram is skipped: later ones are fine */
+		for (i = 0; i < n; i++) {
+			r = ts_parse_datagram(l->buf[i], l->mm[i].msg_len,
+					      l->family, ts_drain_one, &d);
+			if (r < 0 && r != -EPROTO)
+				return r;	/* the callback asked to stop */
+			/* a malformed datagram is skipped: later ones are fine */
+		}
+		/* a short count may hide a pending ENOBUFS: read on until EAGAIN */
 	}
 	return d.records;
 }
