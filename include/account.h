@@ -100,7 +100,4 @@ static inline uint64_t acct_contrib(const struct acct_member *m,
 /* Start counting from the current values (member joins or changes groups). */
 void acct_rebase(struct acct_member *m);
 
-/* Name of a counter, for logs and tests ("cpu_user_us", "delay_ns_blkio"). */
-const char *acct_counter_name(enum acct_counter c);
-
 #endif

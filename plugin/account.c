@@ -209,29 +209,3 @@ void acct_rebase(struct acct_member *m)
 {
 	memcpy(m->base, m->last, sizeof(m->base));
 }
-
-const char *acct_counter_name(enum acct_counter c)
-{
-	static const char *const fixed[] = {
-		[AC_CPU_USER_US] = "cpu_user_us", [AC_CPU_SYS_US] = "cpu_sys_us",
-		[AC_NVCSW] = "nvcsw", [AC_NIVCSW] = "nivcsw",
-		[AC_MINFLT] = "minflt", [AC_MAJFLT] = "majflt",
-		[AC_RCHAR] = "rchar", [AC_WCHAR] = "wchar",
-		[AC_SYSCR] = "syscr", [AC_SYSCW] = "syscw",
-		[AC_READ_BYTES] = "read_bytes", [AC_WRITE_BYTES] = "write_bytes",
-		[AC_CANCELLED_BYTES] = "cancelled_write_bytes",
-	};
-	static char buf[TS_DELAY_KINDS * 2][32];
-
-	if (c >= AC_DELAY_COUNT && c < AC_DELAY_NS + TS_DELAY_KINDS) {
-		int i = c - AC_DELAY_COUNT;
-		bool ns = i >= TS_DELAY_KINDS;
-
-		if (!buf[i][0])
-			snprintf(buf[i], sizeof(buf[i]), "delay_%s_%s",
-				 ns ? "ns" : "count",
-				 ts_delay_name(i % TS_DELAY_KINDS));
-		return buf[i];
-	}
-	return c < AC_COUNT && fixed[c] ? fixed[c] : "?";
-}
