@@ -16,7 +16,8 @@
 #include "cn_proc.h"
 
 #define CN_RCVBUF_DEFAULT	(4u << 20)
-#define CN_RECV_BUF		8192	/* an event is 76 bytes */
+#define CN_RECV_BUF		1024	/* per datagram: an event is 76 bytes */
+#define CN_RECV_VLEN		64	/* datagrams per recvmmsg */
 #define CN_DRAIN_MAX		100000	/* datagrams per drain: bounds one call */
 
 struct cn_listener {
@@ -25,7 +26,10 @@ struct cn_listener {
 	uint32_t events;
 	uint32_t seq;
 	uint64_t lost;
-	unsigned char buf[CN_RECV_BUF];
+	unsigned char buf[CN_RECV_VLEN][CN_RECV_BUF];
+	struct sockaddr_nl from[CN_RECV_VLEN];
+	struct iovec iov[CN_RECV_VLEN];
+	struct mmsghdr mm[CN_RECV_VLEN];
 };
 
 static bool cn_running_has_filter(void)
@@ -128,50 +132,55 @@ uint64_t cn_listener_lost(const struct cn_listener *l)
 	return l ? l->lost : 0;
 }
 
-/* One recv.  Returns bytes (>0), 0 when empty, or -errno. */
-static ssize_t cn_listener_recv(struct cn_listener *l)
+/* One recvmmsg.  Returns the number of datagrams (>0), 0 when empty, or
+ * -errno. */
+static int cn_listener_recv(struct cn_listener *l)
 {
-	for (;;) {
-		struct sockaddr_nl from;
-		socklen_t flen = sizeof(from);
-		ssize_t n;
+	int i, n;
 
-		n = recvfrom(l->fd, l->buf, sizeof(l->buf), MSG_DONTWAIT | MSG_TRUNC,
-			     (struct sockaddr *)&from, &flen);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {	/* queue overflowed */
-				l->lost++;
-				continue;
-			}
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			return -errno;
-		}
-		/* only the kernel speaks here; a truncated datagram is dropped */
-		if (from.nl_pid != 0 || (size_t)n > sizeof(l->buf) || n == 0)
+	for (i = 0; i < CN_RECV_VLEN; i++) {
+		l->iov[i] = (struct iovec){ l->buf[i], sizeof(l->buf[i]) };
+		l->mm[i].msg_hdr = (struct msghdr){
+			.msg_name = &l->from[i], .msg_namelen = sizeof(l->from[i]),
+			.msg_iov = &l->iov[i], .msg_iovlen = 1,
+		};
+	}
+	for (;;) {
+		n = recvmmsg(l->fd, l->mm, CN_RECV_VLEN, MSG_DONTWAIT, NULL);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
 			continue;
-		return n;
+		if (errno == ENOBUFS) {	/* queue overflowed */
+			l->lost++;
+			continue;
+		}
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 	}
 }
 
 int cn_listener_drain(struct cn_listener *l, cn_event_cb cb, void *data)
 {
-	int total = 0, i;
+	int total = 0, got = 0, n, i, rc;
 
 	if (!l)
 		return -EINVAL;
-	for (i = 0; i < CN_DRAIN_MAX; i++) {
-		ssize_t n = cn_listener_recv(l);
-		int rc;
-
+	while (got < CN_DRAIN_MAX) {
+		n = cn_listener_recv(l);
 		if (n <= 0)
-			return n < 0 ? (int)n : total;
-		rc = cn_parse_datagram(l->buf, (size_t)n, cb, data);
-		if (rc < 0)
-			return rc;
-		total += rc;
+			return n < 0 ? n : total;
+		got += n;
+		for (i = 0; i < n; i++) {
+			/* only the kernel speaks here; a truncated datagram is
+			 * dropped */
+			if (l->from[i].nl_pid != 0 || l->mm[i].msg_len == 0 ||
+			    (l->mm[i].msg_hdr.msg_flags & MSG_TRUNC))
+				continue;
+			rc = cn_parse_datagram(l->buf[i], l->mm[i].msg_len, cb, data);
+			if (rc < 0)
+				return rc;
+			total += rc;
+		}
 	}
 	return total;
 }
