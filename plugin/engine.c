@@ -256,7 +256,8 @@ int engine_start(struct engine *e)
 	if (e->opt.proc_events) {
 		e->events = cn_listener_open(e->opt.events_rcvbuf ? e->opt.events_rcvbuf
 					     : DEFAULT_EVENTS_RCVBUF, CN_EV_FORK | CN_EV_EXEC |
-					     CN_EV_COMM, &err);
+					     CN_EV_COMM | ((e->need_ident & PI_UID) ? CN_EV_UID : 0),
+					     &err);
 		if (!e->events)
 			engine_logf(e, ENGINE_WARN,
 				    "proc connector unavailable (%s)%s: "

@@ -3,7 +3,9 @@
  * A process is in group g if it matches a selector of g (matched) or
  * descends from a member of a group with Children true (inherited; sticky
  * until it exits, so double-forked daemons stay with their service).  The
- * proc connector drives changes: fork (children), exec and comm (re-match).
+ * proc connector drives changes: fork (children), exec, comm and uid
+ * changes (re-match).  Cgroup moves send no event: a process moved by hand
+ * is found by the next reconcile.
  * A full /proc reconcile runs at start, after lost events, every
  * RescanInterval, and every read when events are unavailable.
  */
@@ -310,6 +312,7 @@ static int on_event(const struct cn_event *ev, void *data)
 		on_rematch(e, ev);
 		break;
 	case CN_EV_COMM:
+	case CN_EV_UID:		/* daemons drop privileges after exec */
 		if (ev->pid == ev->tgid)
 			on_rematch(e, ev);
 		break;

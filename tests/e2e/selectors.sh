@@ -114,7 +114,11 @@ CONF
   check "$mode: Children true: parent + 2 children" until_count kids 3
   check "$mode: Children false: the parent only" until_count nokids 1
   check "$mode: cgroup member" until_count cgroup 1
-  check "$mode: user member (uid 65534)" until_count user 1
+  check "$mode: user member (started as uid 65534)" until_count user 1
+  # a process that drops privileges after it started (like a daemon's
+  # workers: no exec, only a uid change; no pid file changes meanwhile)
+  python3 -c 'import os, time; time.sleep(1); os.setgid(65534); os.setuid(65534); time.sleep(60)' & local p7=$!; track_pid $p7
+  check "$mode: a process that drops to uid 65534 joins" until_count user 2
   check "$mode: Pid member" until_count pid 1
   check "$mode: ProcessMatch compat group" until_count compat 1
   # leaving: the exec'd process exits -> group empty, counters kept
@@ -122,7 +126,7 @@ CONF
   check "$mode: exited members leave (count 0)" until_count exec 0
   check "$mode: counters of an emptied group kept" until_cpu exec 190000
   kill -TERM $CD_PID; wait $CD_PID 2>/dev/null
-  kill $b $p3 $p4 $p5 $p6 2>/dev/null
+  kill $b $p3 $p4 $p5 $p6 $p7 2>/dev/null
   pkill -f "sleep 300" 2>/dev/null
   wait 2>/dev/null
   check "$mode: no [error] logged" bash -c "! grep -q '\[error\]' $RUNDIR/collectd.log"
