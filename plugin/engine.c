@@ -383,13 +383,6 @@ static int grow_batch(struct engine *e)
 	return 0;
 }
 
-static bool same_start(const struct member *m, uint64_t start_ticks)
-{
-	uint64_t s = ticks_to_ns(start_ticks);
-
-	return s + 20000000ull >= m->start_ns && s <= m->start_ns + 20000000ull;
-}
-
 static void apply_sample(struct engine *e, struct member *m,
 			 const struct ts_query *tq, const struct ts_query *pq)
 {
@@ -403,11 +396,13 @@ static void apply_sample(struct engine *e, struct member *m,
 		/* not pinned (out of descriptors, or gone before it could
 		 * be): by path, checking it is still the same instance */
 		r = proc_read_path(m->tgid, &st, &io);
-		if (r >= 0 && !same_start(m, st.start_ticks))
+		if (r >= 0 && !member_same_start(m, st.start_ticks))
 			r = -ESRCH;
 	}
 	if (r < 0) {
+		/* with a listener its record may still come: wait one read */
 		m->vanished = true;
+		m->gone = !e->exits;
 		return;
 	}
 	if (!tq->err)
@@ -516,11 +511,6 @@ static int sample_members(struct engine *e)
 	}
 	if (n)
 		err = sample_chunk(e, n);
-	/* without an exit listener, gone is gone now */
-	if (!e->exits)
-		ptable_for_each(&e->table, m, tmp)
-			if (m->vanished)
-				m->gone = true;
 	return err;
 }
 
@@ -551,7 +541,6 @@ static void fold_gone(struct engine *e)
 		}
 		ptable_remove(&e->table, m);
 	}
-	e->stats.tracked = e->table.count;
 }
 
 static void compute_results(struct engine *e)
@@ -615,6 +604,7 @@ int engine_read(struct engine *e)
 	err = sample_members(e);
 	fold_gone(e);
 	compute_results(e);
+	e->stats.tracked = e->table.count;
 	e->last_read_ns = now;
 	return err;
 }

@@ -64,5 +64,8 @@ int membership_reconcile(struct engine *e);
 int membership_drain_events(struct engine *e);
 void membership_refresh_pidfiles(struct engine *e);
 uint64_t ticks_to_ns(uint64_t ticks);
+/* Is /proc's start time start_ticks that of member m (a recycled PID is
+ * not)?  /proc starttime has 10 ms ticks. */
+bool member_same_start(const struct member *m, uint64_t start_ticks);
 
 #endif

@@ -25,6 +25,13 @@ uint64_t ticks_to_ns(uint64_t ticks)
 	return ticks * (1000000000ull / (uint64_t)procfs_hz());
 }
 
+bool member_same_start(const struct member *m, uint64_t start_ticks)
+{
+	uint64_t s = ticks_to_ns(start_ticks);
+
+	return s + START_TOL_NS >= m->start_ns && s <= m->start_ns + START_TOL_NS;
+}
+
 uint64_t membership_match(struct engine *e, const struct proc_ident *pi)
 {
 	uint64_t mask = 0;
@@ -61,8 +68,7 @@ static void pin_member(struct ptable *t, struct member *m)
 	if (t->pinned >= t->pin_budget || proc_pin_open(m->tgid, &m->pin))
 		return;		/* read by path instead */
 	if (proc_pin_read(&m->pin, &st, NULL) < 0 ||
-	    (m->start_ns && (ticks_to_ns(st.start_ticks) + START_TOL_NS < m->start_ns ||
-			     ticks_to_ns(st.start_ticks) > m->start_ns + START_TOL_NS))) {
+	    (m->start_ns && !member_same_start(m, st.start_ticks))) {
 		proc_pin_close(&m->pin);
 		return;
 	}
@@ -98,7 +104,6 @@ struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 	for (g = 0; g < e->ngroups; g++)
 		if (born && (groups & (1ull << g)))
 			e->groups[g].res.started++;
-	e->stats.tracked = e->table.count;
 	return m;
 }
 
@@ -114,10 +119,8 @@ void membership_set_groups(struct engine *e, struct member *m,
 	membership_retire(e, m);
 	acct_rebase(&m->acct);
 	m->groups = groups;
-	if (!groups) {
+	if (!groups)
 		ptable_remove(&e->table, m);
-		e->stats.tracked = e->table.count;
-	}
 }
 
 /* What a reconcile learns about one process. */

@@ -562,7 +562,8 @@ static void submit_top(const struct top_view *v, uint64_t now_ns)
 {
 	const struct top_entry *r;
 	char inst[DATA_MAX_NAME_LEN], tinst[DATA_MAX_NAME_LEN];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	/* glibc reads /sys for this: once, not every read */
+	static long ncpu;
 	size_t i, n;
 	int err;
 
@@ -572,6 +573,8 @@ static void submit_top(const struct top_view *v, uint64_t now_ns)
 			STRERROR(-err));
 		return;
 	}
+	if (!ncpu)
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	snprintf(inst, sizeof(inst), "top_%s", v->name);
 	n = top_results(v->top, &r);
 	for (i = 0; i < n; i++) {
