@@ -132,3 +132,5 @@ with_delayacct() {
 restore_delayacct() { [ -n "${_old_delayacct:-}" ] && echo "$_old_delayacct" > /proc/sys/kernel/task_delayacct; }
 # approx_abs A B TOL: |A-B| <= TOL
 approx_abs() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(d <= t)}'; }
+# reset_run : forget the previous collectd run's csv files and log
+reset_run() { rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"; }

@@ -15,7 +15,7 @@ NAME=tschurn$$        # unique: other workloads on the host must not match
 # churn_run NAME EXTRA_OPTIONS : collectd + the churning workload; sets TRUTH
 churn_run() {
   local name=$1 extra=$2
-  rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+  reset_run
   INTERVAL=1 collectd_conf "$RUNDIR/$name.conf" <<CONF
 LoadPlugin taskstats
 <Plugin taskstats>

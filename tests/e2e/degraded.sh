@@ -29,7 +29,7 @@ run_for() {  # run_for SECONDS PREFIX... : collectd -f under PREFIX for SECONDS
   stop_collectd
 }
 load_rows() { local f; f=$(ls "$RUNDIR"/csv/testhost/load/load-* 2>/dev/null | head -n1); [ -n "$f" ] && echo $(( $(wc -l < "$f") - 1 )) || echo 0; }
-fresh() { rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"; conf cur; }
+fresh() { reset_run; conf cur; }
 
 # 1. no CAP_NET_ADMIN
 fresh
@@ -72,7 +72,7 @@ check "delayacct=0: the load plugin kept reporting" [ "$(load_rows)" -ge 3 ]
 
 # 4. DelayAccounting "enable" switches it on and says what that means
 echo 0 > /proc/sys/kernel/task_delayacct
-rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+reset_run
 sed 's|<Plugin taskstats>|<Plugin taskstats>\n  DelayAccounting "enable"|' "$RUNDIR/cur.conf" > "$RUNDIR/enable.conf"
 cp "$RUNDIR/enable.conf" "$RUNDIR/cur.conf"
 run_for 1.5
@@ -83,7 +83,7 @@ check "enable: no 'delay accounting is off' warning" bash -c "! grep -q 'delay a
 restore_delayacct
 
 # 5. out of file descriptors: members that cannot be pinned are read by path
-rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+reset_run
 INTERVAL=0.5 collectd_conf "$RUNDIR/cur.conf" <<CONF
 LoadPlugin taskstats
 <Plugin taskstats>

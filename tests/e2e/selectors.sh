@@ -44,7 +44,7 @@ until_threads() {
 
 suite() {  # suite MODE PREFIX... : run the selector checks with collectd under PREFIX
   local mode=$1; shift
-  rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+  reset_run
   echo 0 > "$RUNDIR/app.pid"
   INTERVAL=0.3 collectd_conf "$RUNDIR/sel.conf" <<CONF
 LoadPlugin taskstats
@@ -149,7 +149,7 @@ check "polling: said once that it polls" [ "$(grep -c 'scanning /proc every read
 # matching 5, 20 reads; /proc identity reads must not grow with the 1,000.
 for i in $(seq 1000); do sleep 600 & track_pid $!; done
 for i in 1 2 3 4 5; do "$LOAD" --name tsel-five --hold > /dev/null & track_pid $!; done
-rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+reset_run
 INTERVAL=0.2 collectd_conf "$RUNDIR/scan.conf" <<CONF
 LoadPlugin taskstats
 <Plugin taskstats>
@@ -174,7 +174,7 @@ pkill -f "sleep 600"
 
 # Loss: a tiny proc-connector buffer and a burst of fork/exec -> ENOBUFS,
 # counted, then a reconcile; membership is right afterwards.
-rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"
+reset_run
 INTERVAL=1 collectd_conf "$RUNDIR/loss.conf" <<CONF
 LoadPlugin taskstats
 <Plugin taskstats>
