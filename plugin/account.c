@@ -1,6 +1,5 @@
 /* account.c - monotonic per-member counters from samples and exit records. */
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "account.h"
