@@ -4,7 +4,8 @@
  * when it joined (0 for a process born after the previous read), last its
  * latest known value.  Samples only ever raise last, so a contribution never
  * goes back, whatever the kernel does when threads die.  Finals from exit
- * records are folded in the same way.  Pure: no I/O, no logging.
+ * records are folded in the same way.  The counting rules are the README's
+ * table "Counting rules".  Pure: no I/O, no logging.
  */
 #ifndef ACCOUNT_H
 #define ACCOUNT_H
@@ -41,14 +42,41 @@ _Static_assert(AC_COUNT <= 64, "counter masks are 64 bits");
 #define AC_THREAD_FIRST AC_NVCSW
 #define AC_THREAD_N (AC_CANCELLED_BYTES - AC_NVCSW + 1)
 
+/* Counters the kernel also keeps for a process's wait-reaped children
+ * (/proc/PID/stat cutime, cstime, cminflt, cmajflt; /proc/PID/io adds them
+ * to the reaper's own): a member that reaps a member child absorbs it. */
+#define AC_ABS_N (2 + AC_CANCELLED_BYTES - AC_MINFLT + 1)
+
+static inline int acct_abs_index(enum acct_counter c)
+{
+	if (c <= AC_CPU_SYS_US)
+		return (int)c;
+	return c >= AC_MINFLT ? 2 + (int)(c - AC_MINFLT) : -1;
+}
+
+/* Two views of one member:
+ *  own  what the process did itself since it joined (last - base): what a
+ *       group without Children counts;
+ *  all  own plus its reaped member descendants (whole subtrees): what a
+ *       group with Children counts.  From the kernel's cumulative values
+ *       (tot = own + reaped children, or /proc/PID/io) minus excl (what
+ *       must not count: the value at join, non-member children, what
+ *       absorbed children excluded), never below own + floor (the
+ *       absorbed children's contributions, for the moments before the
+ *       kernel added them: a zombie not yet reaped, clock-tick rounding). */
 struct acct_member {
 	uint64_t base[AC_COUNT];
-	uint64_t last[AC_COUNT];
+	uint64_t last[AC_COUNT];	/* own, monotonic */
 	uint64_t known;			/* AC_BIT mask of counters ever sampled */
 	uint64_t dead[AC_THREAD_N];	/* sums of this process's thread exit
 					 * records, from AC_THREAD_FIRST */
-	uint64_t reaped_io[AC_IO_N];	/* I/O of its exited children, which
-					 * /proc/PID/io adds when they are reaped */
+	uint64_t kern[AC_ABS_N];	/* CPU, faults: reaped children's
+					 * (cutime ...); I/O: /proc/PID/io */
+	uint64_t excl[AC_ABS_N];
+	uint64_t floor[AC_ABS_N];
+	uint64_t all[AC_ABS_N];		/* the all view, monotonic */
+	uint64_t reaped_io[AC_IO_N];	/* reaped children's I/O as best known,
+					 * taken out of /proc/PID/io for own */
 };
 
 /* A fresh member: born (base 0) or joining with its current values later
@@ -67,22 +95,13 @@ void acct_cpu_split(uint64_t total_us, uint64_t utime_us, uint64_t stime_us,
 void acct_sample_tgid(struct acct_member *m, const struct ts_sample *tgid,
 		      bool keeps_dead);
 
-/* Fold live /proc values: faults (process-wide), I/O (minus reaped children). */
+/* Fold live /proc values: own faults and I/O, the reaped children's
+ * cumulative CPU and faults, and /proc/PID/io itself. */
 void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
 		      const struct proc_io_vals *io);
 
 /* A thread of this process exited: rec is its AGGR_PID exit record. */
 void acct_thread_exit(struct acct_member *m, const struct ts_sample *rec);
-
-/* A child of this process exited (rec: an AGGR_PID record whose ac_ppid is
- * this process): its I/O will appear in our /proc/PID/io at reaping. */
-void acct_child_exit(struct acct_member *m, const struct ts_sample *rec);
-
-/* A member child of this process exited: its whole accounted I/O (the
- * best value we have, exact when it was sampled live) will appear in our
- * /proc/PID/io at reaping. */
-void acct_child_exit_member(struct acct_member *m,
-			    const struct acct_member *child);
 
 /* The process exited: last is its AGGR_PID record (already passed to
  * acct_thread_exit), tgid the AGGR_TGID record of a multi-threaded process
@@ -90,14 +109,39 @@ void acct_child_exit_member(struct acct_member *m,
 void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
 		       const struct ts_sample *tgid, bool keeps_dead);
 
-/* What the member contributes to its groups now. */
+/* Bring the all view up to date (after samples, exits, absorptions). */
+void acct_update(struct acct_member *m);
+
+/* Child c (acct_update() done) of reaper r ended and r reaps it (not auto-reaping): the kernel
+ * adds c's whole subtree to r's cumulative values.  whole: every group
+ * with Children that r is in counts c too (c's contribution moves into
+ * r's all view); else c is excluded from r's all view and counts by
+ * itself.  Either way r's own I/O no longer includes c's. */
+void acct_absorb(struct acct_member *r, const struct acct_member *c, bool whole);
+
+/* What the member contributes to a group now: all is true for a group
+ * with Children.  Call acct_update() first. */
+static inline uint64_t acct_contrib_view(const struct acct_member *m,
+					 enum acct_counter c, bool all)
+{
+	int k = all ? acct_abs_index(c) : -1;
+
+	return k >= 0 ? m->all[k] : m->last[c] - m->base[c];
+}
+
+/* The own view (groups without Children). */
 static inline uint64_t acct_contrib(const struct acct_member *m,
 				    enum acct_counter c)
 {
-	return m->last[c] - m->base[c];
+	return acct_contrib_view(m, c, false);
 }
 
 /* Start counting from the current values (member joins or changes groups). */
 void acct_rebase(struct acct_member *m);
+
+/* Reject delay totals that cannot be: a task cannot wait longer than it
+ * lived (seen: 500 s of block I/O delay in a 10 ms process).  Clears
+ * those kinds from s and returns how many were rejected. */
+int acct_sanitize_delays(struct ts_sample *s);
 
 #endif

@@ -39,6 +39,13 @@ struct engine_stats {
 	uint64_t exit_records;		/* exit records folded into members */
 	uint64_t exit_records_lost;	/* ENOBUFS on the exit listener */
 	uint64_t exits_unrecorded;	/* members gone without a record */
+	uint64_t exits_reaped;		/* member exits counted exactly through
+					 * their reaper's cumulative values */
+	uint64_t exits_approx;		/* member exits counted from their own
+					 * record (CPU short of the exit path) */
+	uint64_t delays_rejected;	/* impossible delay totals dropped */
+	uint64_t proc_errors;		/* /proc reads that failed other than
+					 * "no such process" (kept as members) */
 	uint64_t proc_events;		/* proc connector events handled */
 	uint64_t proc_events_lost;	/* ENOBUFS on the proc connector */
 	uint64_t reconciles;		/* full /proc scans */

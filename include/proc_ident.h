@@ -52,5 +52,9 @@ struct proc_io_vals;
 struct proc_stat_vals;
 int proc_io_read(pid_t pid, struct proc_io_vals *io);
 int proc_stat_read(pid_t pid, struct proc_stat_vals *st);
+/* What the process's live threads did themselves (sum of
+ * /proc/PID/task/TID/io): unlike /proc/PID/io, without the reaped
+ * children, whose I/O the kernel adds to the reaper's. */
+int proc_own_io_read(pid_t pid, long nthreads, struct proc_io_vals *io);
 
 #endif

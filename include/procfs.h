@@ -16,7 +16,9 @@ struct proc_stat_vals {
 	char state;
 	long nthreads;
 	uint64_t minflt, majflt;	/* process-wide, incl. dead threads */
+	uint64_t cminflt, cmajflt;	/* of its wait-reaped children */
 	uint64_t utime_ticks, stime_ticks;
+	uint64_t cutime_ticks, cstime_ticks;	/* of its wait-reaped children */
 	uint64_t start_ticks;		/* field 22, CLOCK_BOOTTIME ticks */
 	uint64_t rss_pages;
 	char comm[17];
@@ -30,6 +32,10 @@ struct proc_io_vals {
 
 int procfs_parse_stat(const char *buf, size_t len, struct proc_stat_vals *st);
 int procfs_parse_io(const char *buf, size_t len, struct proc_io_vals *io);
+/* 1 if the SigIgn: line of /proc/PID/status ignores SIGCHLD (children are
+ * then reaped by the kernel and add nothing to the parent), 0 if not,
+ * -EPROTO without such a line. */
+int procfs_parse_sigchld_ignored(const char *buf, size_t len);
 
 struct proc_pin {
 	int stat_fd;
@@ -48,6 +54,9 @@ void proc_pin_close(struct proc_pin *pin);
  * pinned (out of descriptors): the caller checks st->start_ticks against
  * the instance it expects.  -ESRCH when gone. */
 int proc_read_path(pid_t pid, struct proc_stat_vals *st, struct proc_io_vals *io);
+
+/* procfs_parse_sigchld_ignored() of /proc/PID/status; -errno if unreadable. */
+int proc_sigchld_ignored(pid_t pid);
 
 /* Clock ticks per second and page size, cached. */
 long procfs_hz(void);

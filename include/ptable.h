@@ -17,11 +17,14 @@ struct member {
 	struct member *next_hash;	/* chain of one hash bucket */
 	struct member *next, *prev;	/* list of all members */
 	pid_t tgid;
+	pid_t ppid;			/* parent at the last look: its reaper */
 	uint64_t start_ns;		/* CLOCK_BOOTTIME ns; from /proc
 					 * starttime (10 ms) or a fork event */
 	uint64_t groups;		/* bit g: member of group g */
 	uint64_t matched;		/* groups it matches by selectors */
 	uint64_t inherited;		/* groups it is in as a descendant */
+	uint64_t absorbed;		/* groups that count it through its
+					 * reaper (set when it ended) */
 	struct proc_pin pin;		/* -1 fds until pinned */
 	char comm[17];
 	bool gone;			/* exited: fold into groups, then free */
@@ -29,6 +32,8 @@ struct member {
 	bool has_threads;		/* an exit record of a non-leader seen */
 	bool pending_base;		/* joined while running: rebase at first sample */
 	bool vanished;			/* /proc said gone, no exit record yet */
+	int8_t sigchld_ignored;		/* -1 unknown; read once per read */
+	uint32_t sigchld_read;		/* the read that looked */
 	uint32_t nthreads;
 	uint32_t idle_reads;		/* reads since the last full sample */
 	uint64_t last_cpu_ns;		/* cpu_run_virtual_total then */
@@ -59,6 +64,11 @@ void ptable_remove(struct ptable *t, struct member *m);	/* and frees it */
  * start_ns; start_ns 0 = any live instance. */
 struct member *ptable_find(const struct ptable *t, pid_t tgid,
 			   uint64_t start_ns, uint64_t tol_ns);
+
+/* The latest instance of tgid (gone ones included) that started no later
+ * than start_max: the parent of a process that started then. */
+struct member *ptable_find_before(const struct ptable *t, pid_t tgid,
+				  uint64_t start_max);
 
 #define ptable_for_each(t, m, tmp)					\
 	for ((m) = (t)->head.next, (tmp) = (m)->next; (m) != &(t)->head; \

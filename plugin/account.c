@@ -9,6 +9,11 @@ void acct_init(struct acct_member *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
 static void raise_to(struct acct_member *m, enum acct_counter c, uint64_t v)
 {
 	if (v > m->last[c])
@@ -92,17 +97,31 @@ void acct_sample_tgid(struct acct_member *m, const struct ts_sample *tgid,
 	}
 }
 
-static uint64_t sub0(uint64_t a, uint64_t b)
+static uint64_t ticks_to_us(uint64_t ticks, long hz)
 {
-	return a > b ? a - b : 0;
+	return ticks * 1000000ull / (uint64_t)(hz > 0 ? hz : 100);
+}
+
+static void raise_kern(struct acct_member *m, enum acct_counter c, uint64_t v)
+{
+	int k = acct_abs_index(c);
+
+	if (v > m->kern[k])
+		m->kern[k] = v;
 }
 
 void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
 		      const struct proc_io_vals *io)
 {
 	if (st) {
+		long hz = procfs_hz();
+
 		raise_to(m, AC_MINFLT, st->minflt);
 		raise_to(m, AC_MAJFLT, st->majflt);
+		raise_kern(m, AC_MINFLT, st->cminflt);
+		raise_kern(m, AC_MAJFLT, st->cmajflt);
+		raise_kern(m, AC_CPU_USER_US, ticks_to_us(st->cutime_ticks, hz));
+		raise_kern(m, AC_CPU_SYS_US, ticks_to_us(st->cstime_ticks, hz));
 	}
 	if (io) {
 		const uint64_t v[AC_IO_N] = {
@@ -112,8 +131,13 @@ void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
 		};
 		int i;
 
-		for (i = 0; i < AC_IO_N; i++)
-			raise_to(m, AC_IO_FIRST + i, sub0(v[i], m->reaped_io[i]));
+		/* own I/O (out of these, less reaped children) is worked out
+		 * in acct_update(), once every child reaped before this read
+		 * has been absorbed */
+		for (i = 0; i < AC_IO_N; i++) {
+			raise_kern(m, AC_IO_FIRST + i, v[i]);
+			m->known |= AC_BIT(AC_IO_FIRST + i);
+		}
 	}
 }
 
@@ -162,25 +186,6 @@ void acct_thread_exit(struct acct_member *m, const struct ts_sample *rec)
 			m->dead[c - AC_THREAD_FIRST] += v[c];
 }
 
-void acct_child_exit(struct acct_member *m, const struct ts_sample *rec)
-{
-	uint64_t v[AC_COUNT], mask;
-	int i;
-
-	record_values(rec, v, &mask);
-	for (i = 0; i < AC_IO_N; i++)
-		m->reaped_io[i] += v[AC_IO_FIRST + i];
-}
-
-void acct_child_exit_member(struct acct_member *m,
-			    const struct acct_member *child)
-{
-	int i;
-
-	for (i = 0; i < AC_IO_N; i++)
-		m->reaped_io[i] += child->last[AC_IO_FIRST + i];
-}
-
 void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
 		       const struct ts_sample *tgid, bool keeps_dead)
 {
@@ -204,7 +209,101 @@ void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
 	}
 }
 
+/* The kernel's cumulative value of an absorbable counter: own plus
+ * reaped children (for I/O, /proc/PID/io itself, or own when the process
+ * was never sampled). */
+static uint64_t acct_tot(const struct acct_member *m, enum acct_counter c)
+{
+	int k = acct_abs_index(c);
+
+	if (c >= AC_IO_FIRST)
+		return m->kern[k] > m->last[c] ? m->kern[k] : m->last[c];
+	return m->last[c] + m->kern[k];
+}
+
+static enum acct_counter abs_counter(int k)
+{
+	return k < 2 ? (enum acct_counter)k : (enum acct_counter)(AC_MINFLT + k - 2);
+}
+
+void acct_update(struct acct_member *m)
+{
+	int k, i;
+
+	for (i = 0; i < AC_IO_N; i++) {
+		uint64_t own = sub0(m->kern[acct_abs_index(AC_IO_FIRST + i)],
+				    m->reaped_io[i]);
+
+		if (own > m->last[AC_IO_FIRST + i])
+			m->last[AC_IO_FIRST + i] = own;
+	}
+	for (k = 0; k < AC_ABS_N; k++) {
+		enum acct_counter c = abs_counter(k);
+		uint64_t v = sub0(acct_tot(m, c), m->excl[k]);
+		uint64_t f = m->last[c] - m->base[c] + m->floor[k];
+
+		if (f > v)
+			v = f;
+		if (v > m->all[k])
+			m->all[k] = v;
+	}
+}
+
+void acct_absorb(struct acct_member *r, const struct acct_member *c, bool whole)
+{
+	int k, i;
+
+	/* c's best known cumulative value is what its all view counts plus
+	 * what it excludes: it covers children c reaped after its last
+	 * sample, which its /proc values did not show yet */
+	for (k = 0; k < AC_ABS_N; k++) {
+		if (whole) {
+			r->excl[k] += c->excl[k];
+			r->floor[k] += c->all[k];
+		} else {
+			r->excl[k] += c->all[k] + c->excl[k];
+		}
+	}
+	for (i = 0; i < AC_IO_N; i++) {
+		k = acct_abs_index(AC_IO_FIRST + i);
+		r->reaped_io[i] += c->all[k] + c->excl[k];
+	}
+	r->known |= c->known & (AC_BIT(AC_CPU_USER_US) | AC_BIT(AC_CPU_SYS_US));
+}
+
 void acct_rebase(struct acct_member *m)
 {
+	int k;
+
+	acct_update(m);
 	memcpy(m->base, m->last, sizeof(m->base));
+	for (k = 0; k < AC_ABS_N; k++) {
+		m->excl[k] += m->all[k];	/* the best known total */
+		m->floor[k] = 0;
+		m->all[k] = 0;
+	}
+}
+
+int acct_sanitize_delays(struct ts_sample *s)
+{
+	/* a task's delay cannot exceed its life (summed over threads in a
+	 * TGID reply); 1 s of slack for clock granularity */
+	uint64_t life_ns, bound;
+	int k, bad = 0;
+
+	if (!ts_has(s, TSF_AC_ETIME) || !s->etime_us)
+		return 0;
+	life_ns = s->etime_us * 1000;
+	bound = life_ns + 1000000000ull;
+	for (k = 0; k < TS_DELAY_KINDS; k++) {
+		enum ts_field f = delay_count_field[k];
+
+		if (!ts_has(s, f) || s->delay[k].total_ns <= bound)
+			continue;
+		s->present[f / 64] &= ~(1ull << (f % 64));
+		s->delay[k].total_ns = 0;
+		s->delay[k].count = 0;
+		bad++;
+	}
+	return bad;
 }

@@ -275,26 +275,61 @@ int engine_start(struct engine *e)
 
 /* ---- exit records ---- */
 
-static uint64_t record_start_ns(const struct ts_sample *r, uint32_t pid,
-				uint32_t tgid, uint64_t now)
+/* Which member instance a record belongs to: its start is now minus the
+ * leader's elapsed time, for a record queued at most since the previous
+ * drain began (and, on a machine that was suspended, up to that much
+ * earlier: the elapsed time does not count suspend, our clock does). */
+static uint64_t record_age_ns(const struct ts_sample *r, uint32_t pid,
+			      uint32_t tgid)
 {
-	if (ts_has(r, TSF_AC_TGETIME) && r->tgetime_us * 1000 < now)
-		return now - r->tgetime_us * 1000;
-	if (pid == tgid && ts_has(r, TSF_AC_ETIME) && r->etime_us * 1000 < now)
-		return now - r->etime_us * 1000;
+	if (ts_has(r, TSF_AC_TGETIME))
+		return r->tgetime_us * 1000;
+	if (pid == tgid && ts_has(r, TSF_AC_ETIME))
+		return r->etime_us * 1000;
 	return 0;
+}
+
+static uint64_t suspended_ns(void)
+{
+	struct timespec ts;
+	uint64_t mono;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return procfs_boottime_ns() - mono;
 }
 
 struct exit_ctx {
 	struct engine *e;
-	uint64_t now, tol;
+	uint64_t since_ns;	/* the previous drain began */
+	uint64_t suspended;
 };
+
+static struct member *record_member(struct exit_ctx *x, const struct ts_sample *r,
+				    uint32_t pid, uint32_t tgid, uint64_t *start)
+{
+	uint64_t age = record_age_ns(r, pid, tgid), now = procfs_boottime_ns();
+	uint64_t hi, lo;
+
+	if (!age || age >= now) {
+		*start = 0;
+		return ptable_find(&x->e->table, (pid_t)tgid, 0, 0);
+	}
+	hi = now - age;
+	lo = x->since_ns > age + x->suspended ? x->since_ns - age - x->suspended : 0;
+	if (lo > hi)
+		lo = hi;
+	*start = hi;
+	return ptable_find(&x->e->table, (pid_t)tgid, lo + (hi - lo) / 2,
+			   (hi - lo) / 2 + 20000000ull);
+}
 
 static int on_exit_record(const struct ts_msg *msg, void *data)
 {
 	struct exit_ctx *x = data;
 	struct engine *e = x->e;
-	const struct ts_sample *r = &msg->pid_stats;
+	struct ts_sample rec = msg->pid_stats, whole;
+	const struct ts_sample *tg = NULL;
 	struct member *m, *parent;
 	uint32_t pid, tgid, ppid;
 	uint64_t start;
@@ -302,55 +337,68 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 
 	if (msg->error || !msg->has_pid)
 		return 0;
-	pid = ts_has(r, TSF_AC_PID) ? r->pid : msg->pid;
-	tgid = ts_has(r, TSF_AC_TGID) ? r->tgid : (msg->has_tgid ? msg->tgid : pid);
-	ppid = ts_has(r, TSF_AC_PPID) ? r->ppid : 0;
-	start = record_start_ns(r, pid, tgid, x->now);
-	m = ptable_find(&e->table, (pid_t)tgid, start, start ? x->tol : 0);
+	pid = ts_has(&rec, TSF_AC_PID) ? rec.pid : msg->pid;
+	tgid = ts_has(&rec, TSF_AC_TGID) ? rec.tgid : (msg->has_tgid ? msg->tgid : pid);
+	ppid = ts_has(&rec, TSF_AC_PPID) ? rec.ppid : 0;
+	m = record_member(x, &rec, pid, tgid, &start);
 	parent = ppid ? ptable_find(&e->table, (pid_t)ppid, 0, 0) : NULL;
 	if (parent && parent->tgid == (pid_t)tgid)
 		parent = NULL;
-	if (!m && parent && (parent->groups & e->children_mask))
-		/* a child of a member born and gone between two reads */
-		m = membership_join(e, (pid_t)tgid, start, parent->matched,
-				    parent->groups & e->children_mask, r->comm, true);
+	group_dead = (rec.flag & TS_AGROUP) || msg->has_tgid ||
+		     (!ts_has(&rec, TSF_AC_TGID) && pid == tgid &&
+		      !(m && m->has_threads));
+	if (!m && parent && (parent->groups & e->children_mask)) {
+		/* a child of a member born and gone between two reads: it
+		 * belongs to the Children groups only (it matched nothing
+		 * that we could see) */
+		m = membership_join(e, (pid_t)tgid, start, 0,
+				    parent->groups & e->children_mask, rec.comm,
+				    JOIN_BORN);
+		if (m)
+			m->ppid = parent->tgid;
+	}
+	e->stats.delays_rejected += (uint64_t)acct_sanitize_delays(&rec);
+	if (msg->has_tgid) {
+		whole = msg->tgid_stats;
+		e->stats.delays_rejected += (uint64_t)acct_sanitize_delays(&whole);
+		tg = &whole;
+	}
 	if (!m) {
-		/* not ours, but its I/O lands in our member parent's */
+		/* not ours, but what it did lands in our member parent's
+		 * cumulative values when it is reaped */
 		if (parent)
-			acct_child_exit(&parent->acct, r);
+			membership_foreign_child_exit(e, parent, &rec, group_dead);
 		return 0;
 	}
 	e->stats.exit_records++;
-	acct_thread_exit(&m->acct, r);
+	acct_thread_exit(&m->acct, &rec);
 	if (pid == tgid) {
-		m->exit_status = r->exitcode;
+		m->exit_status = rec.exitcode;
 		if (!m->comm[0])
-			snprintf(m->comm, sizeof(m->comm), "%.16s", r->comm);
+			snprintf(m->comm, sizeof(m->comm), "%.16s", rec.comm);
 	} else {
 		m->has_threads = true;
 	}
-	group_dead = (r->flag & TS_AGROUP) || msg->has_tgid ||
-		     (!ts_has(r, TSF_AC_TGID) && pid == tgid && !m->has_threads);
 	if (group_dead) {
-		acct_process_exit(&m->acct, r, msg->has_tgid ? &msg->tgid_stats : NULL,
-				  e->stats.keeps_dead_threads);
-		m->gone = true;
-		if (parent)
-			acct_child_exit_member(&parent->acct, &m->acct);
+		acct_process_exit(&m->acct, &rec, tg, e->stats.keeps_dead_threads);
+		if (ppid)
+			m->ppid = (pid_t)ppid;	/* its reaper at exit */
+		m->vanished = false;
+		membership_end(e, m);
 	}
 	return 0;
 }
 
-static void drain_exit_records(struct engine *e, uint64_t now)
+static void drain_exit_records(struct engine *e)
 {
-	struct exit_ctx x = { .e = e, .now = now };
+	struct exit_ctx x = { .e = e, .since_ns = e->last_exit_drain_ns,
+			      .suspended = suspended_ns() };
 	uint64_t lost;
 	int n;
 
 	if (!e->exits)
 		return;
-	/* a record waited at most since the previous drain */
-	x.tol = now - e->last_exit_drain_ns + 2000000000ull;
+	e->last_exit_drain_ns = procfs_boottime_ns();
 	n = ts_listener_drain(e->exits, on_exit_record, &x);
 	if (n < 0)
 		engine_logf(e, ENGINE_WARN, "reading exit records: %s",
@@ -363,9 +411,8 @@ static void drain_exit_records(struct engine *e, uint64_t now)
 			    (unsigned long long)lost);
 		e->stats.exit_records_lost = lost;
 	}
-	e->exit_loss_recent = lost != e->exit_lost_prev_read;
+	e->exit_loss_recent |= lost != e->exit_lost_prev_read;
 	e->exit_lost_prev_read = lost;
-	e->last_exit_drain_ns = now;
 }
 
 /* ---- samples ---- */
@@ -381,6 +428,15 @@ static int grow_batch(struct engine *e)
 		return -ENOMEM;
 	e->batch_cap = BATCH_MEMBERS;
 	return 0;
+}
+
+static void sample_tgid(struct engine *e, struct member *m,
+			const struct ts_sample *tgid)
+{
+	struct ts_sample t = *tgid;
+
+	e->stats.delays_rejected += (uint64_t)acct_sanitize_delays(&t);
+	acct_sample_tgid(&m->acct, &t, e->stats.keeps_dead_threads);
 }
 
 static void apply_sample(struct engine *e, struct member *m,
@@ -399,14 +455,19 @@ static void apply_sample(struct engine *e, struct member *m,
 		if (r >= 0 && !member_same_start(m, st.start_ticks))
 			r = -ESRCH;
 	}
-	if (r < 0) {
-		/* with a listener its record may still come: wait one read */
+	if (r == -ESRCH || r == -ENOENT) {
+		/* reaped: its record, queued before that, is still to be
+		 * drained (or was lost) */
 		m->vanished = true;
-		m->gone = !e->exits;
 		return;
 	}
 	if (!tq->err)
-		acct_sample_tgid(&m->acct, &tq->stats, e->stats.keeps_dead_threads);
+		sample_tgid(e, m, &tq->stats);
+	if (r < 0) {
+		/* unreadable (out of descriptors ...), not gone: still a member */
+		e->stats.proc_errors++;
+		return;
+	}
 	acct_sample_proc(&m->acct, &st, r == 0 ? &io : NULL);
 	if (!pq->err) {
 		m->hiwater_rss_kib = pq->stats.hiwater_rss_kib;
@@ -416,6 +477,7 @@ static void apply_sample(struct engine *e, struct member *m,
 	/* spread the idle members' periodic full samples over the reads */
 	m->idle_reads = m->sampled ? 0 : (uint32_t)m->tgid % FULL_EVERY;
 	m->nthreads = (uint32_t)st.nthreads;
+	m->ppid = st.ppid;
 	m->rss_bytes = st.rss_pages * (uint64_t)procfs_pagesize();
 	if (st.comm[0])
 		memcpy(m->comm, st.comm, sizeof(m->comm));
@@ -461,7 +523,7 @@ static int sample_chunk(struct engine *e, size_t n)
 			e->batch_full[k++] = i;
 			continue;
 		}
-		acct_sample_tgid(&m->acct, &tq[i].stats, e->stats.keeps_dead_threads);
+		sample_tgid(e, m, &tq[i].stats);
 		m->idle_reads++;
 	}
 	if (k && (err = ts_client_query(e->client, pq, k)))
@@ -476,7 +538,10 @@ fail:
 	return err;
 }
 
-static int sample_members(struct engine *e)
+/* pending_only: just the members that joined in this read while running
+ * (they count from this first sample: it must come before their exit
+ * records and their children's are folded in). */
+static int sample_members(struct engine *e, bool pending_only)
 {
 	struct member *m, *tmp;
 	size_t n = 0;
@@ -485,22 +550,8 @@ static int sample_members(struct engine *e)
 	if (grow_batch(e))
 		return -ENOMEM;
 	ptable_for_each(&e->table, m, tmp) {
-		if (m->gone)
+		if (m->gone || (pending_only && !m->pending_base))
 			continue;
-		if (m->vanished) {
-			/* no record after a drain: it was lost (or we do
-			 * not listen); keep the last sampled values */
-			if (e->exits) {
-				e->stats.exits_unrecorded++;
-				/* after ENOBUFS this is expected (and logged) */
-				if (!e->exit_loss_recent)
-					engine_logf(e, ENGINE_INFO, "%s[%d] ended without an "
-					    "exit record: counted up to its last "
-					    "sample", m->comm, (int)m->tgid);
-			}
-			m->gone = true;
-			continue;
-		}
 		e->batch_member[n] = m;
 		if (++n == BATCH_MEMBERS) {
 			err = sample_chunk(e, n);
@@ -512,6 +563,29 @@ static int sample_members(struct engine *e)
 	if (n)
 		err = sample_chunk(e, n);
 	return err;
+}
+
+/* Members /proc says are gone and whose record did not come in the
+ * drain after the sample (the record is queued before the process can be
+ * reaped): it was lost, or we do not listen.  They end with their last
+ * sampled values. */
+static void end_vanished(struct engine *e)
+{
+	struct member *m, *tmp;
+
+	ptable_for_each(&e->table, m, tmp) {
+		if (m->gone || !m->vanished)
+			continue;
+		if (e->exits) {
+			e->stats.exits_unrecorded++;
+			/* after ENOBUFS this is expected (and logged) */
+			if (!e->exit_loss_recent)
+				engine_logf(e, ENGINE_INFO, "%s[%d] ended without an "
+					    "exit record: counted up to its last "
+					    "sample", m->comm, (int)m->tgid);
+		}
+		membership_end(e, m);
+	}
 }
 
 /* ---- results ---- */
@@ -558,13 +632,14 @@ static void compute_results(struct engine *e)
 		gr->res.rss_peak_bytes = gr->res.vm_peak_bytes = 0;
 	}
 	ptable_for_each(&e->table, m, tmp) {
+		acct_update(&m->acct);
 		for (g = 0; g < e->ngroups; g++) {
 			struct group_result *r = &e->groups[g].res;
 
 			if (!(m->groups & (1ull << g)))
 				continue;
 			for (c = 0; c < AC_COUNT; c++)
-				r->counters[c] += acct_contrib(&m->acct, c);
+				r->counters[c] += membership_contrib(e, m, g, c);
 			r->known |= m->acct.known;
 			if (!m->sampled)
 				continue;
@@ -600,8 +675,16 @@ int engine_read(struct engine *e)
 			engine_logf(e, ENGINE_WARN, "scanning /proc: %s",
 				    strerror(-err));
 	}
-	drain_exit_records(e, now);
-	err = sample_members(e);
+	e->read_seq++;
+	e->exit_loss_recent = false;
+	sample_members(e, true);
+	drain_exit_records(e);
+	err = sample_members(e, false);
+	/* again: a child reaped before its reaper's sample was queued
+	 * before that sample, so the reaper's cumulative values and the
+	 * child's end are seen together */
+	drain_exit_records(e);
+	end_vanished(e);
 	fold_gone(e);
 	compute_results(e);
 	e->stats.tracked = e->table.count;

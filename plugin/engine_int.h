@@ -31,6 +31,7 @@ struct engine {
 	bool started;
 	bool need_reconcile;
 	uint64_t last_read_ns;		/* CLOCK_BOOTTIME of the previous read */
+	uint32_t read_seq;		/* reads so far */
 	uint64_t last_reconcile_ns;
 	uint64_t last_exit_drain_ns;
 	uint64_t events_lost_seen;
@@ -54,12 +55,29 @@ void engine_logf(struct engine *e, enum engine_log_level lvl,
 
 /* membership.c */
 uint64_t membership_match(struct engine *e, const struct proc_ident *pi);
+/* How a process became a member: it decides from when it counts. */
+enum join_how {
+	JOIN_BORN,	/* forked after the previous read: its whole life */
+	JOIN_EXEC,	/* exec'd into a group: from its first sample */
+	JOIN_FOUND,	/* matched at a scan or a later change: from its first
+			 * sample, or its whole life if it started after the
+			 * previous read */
+};
 struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 			       uint64_t matched, uint64_t inherited,
-			       const char *comm, bool born);
+			       const char *comm, enum join_how how);
+/* Member m ended (exit record, or gone from /proc): absorb it into its
+ * reaper where the kernel does, then it is folded at the end of the read. */
+void membership_end(struct engine *e, struct member *m);
+/* A non-member child of a member exited: rec is one of its records. */
+void membership_foreign_child_exit(struct engine *e, struct member *reaper,
+				   const struct ts_sample *rec, bool whole_process);
 void membership_set_groups(struct engine *e, struct member *m,
 			   uint64_t matched, uint64_t inherited);
 void membership_retire(struct engine *e, struct member *m);
+/* What m contributes to group g now (acct_update() done). */
+uint64_t membership_contrib(const struct engine *e, const struct member *m,
+			    size_t g, enum acct_counter c);
 int membership_reconcile(struct engine *e);
 int membership_drain_events(struct engine *e);
 void membership_refresh_pidfiles(struct engine *e);

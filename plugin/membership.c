@@ -43,20 +43,101 @@ uint64_t membership_match(struct engine *e, const struct proc_ident *pi)
 	return mask;
 }
 
+uint64_t membership_contrib(const struct engine *e, const struct member *m,
+			    size_t g, enum acct_counter c)
+{
+	return acct_contrib_view(&m->acct, c, (e->children_mask >> g) & 1);
+}
+
+/* Fold m's contribution into its groups' retired totals.  In groups that
+ * count it through its reaper (absorbed), only what the kernel does not
+ * add to a reaper (delays, context switches) is its own to retire. */
 void membership_retire(struct engine *e, struct member *m)
 {
 	size_t g;
 	int c;
 
+	acct_update(&m->acct);
 	for (g = 0; g < e->ngroups; g++) {
 		struct group *gr = &e->groups[g];
+		bool absorbed = (m->absorbed >> g) & 1;
 
 		if (!(m->groups & (1ull << g)))
 			continue;
 		for (c = 0; c < AC_COUNT; c++)
-			gr->retired[c] += acct_contrib(&m->acct, c);
+			if (!absorbed || acct_abs_index(c) < 0)
+				gr->retired[c] += membership_contrib(e, m, g, c);
 		gr->retired_known |= m->acct.known;
 	}
+}
+
+/* Does reaper r have the kernel reap its children (SIGCHLD ignored)?
+ * Then nothing of theirs reaches r's cumulative values.  Read once per
+ * read; unknown counts as "r waits for them", the common case. */
+static bool auto_reaps(struct engine *e, struct member *r)
+{
+	if (r->gone)
+		return false;	/* it ended: its values are final anyway */
+	if (r->sigchld_read != e->read_seq || r->sigchld_ignored < 0) {
+		int v = proc_sigchld_ignored(r->tgid);
+
+		r->sigchld_ignored = (int8_t)(v > 0);
+		r->sigchld_read = e->read_seq;
+	}
+	return r->sigchld_ignored > 0;
+}
+
+void membership_end(struct engine *e, struct member *m)
+{
+	struct member *r;
+	uint64_t kids;
+
+	if (m->gone)
+		return;
+	m->gone = true;
+	if (m->pending_base) {
+		/* it ended before its first sample: it counts from that
+		 * sample, so nothing of it counts */
+		acct_rebase(&m->acct);
+		m->pending_base = false;
+	}
+	acct_update(&m->acct);
+	r = m->ppid > 0 ? ptable_find_before(&e->table, m->ppid,
+					     m->start_ns + START_TOL_NS) : NULL;
+	if (!r || r == m || r->vanished || auto_reaps(e, r)) {
+		e->stats.exits_approx += m->vanished ? 0 : 1;
+		return;
+	}
+	/* the kernel adds m's whole subtree to r when r reaps it: groups
+	 * with Children that r is in count m through r, if m is in all of
+	 * them (else m counts by itself, and r's all view leaves it out) */
+	kids = r->groups & e->children_mask;
+	if (kids && (m->groups & kids) == kids) {
+		acct_absorb(&r->acct, &m->acct, true);
+		m->absorbed = kids;
+		e->stats.exits_reaped++;
+	} else {
+		acct_absorb(&r->acct, &m->acct, false);
+		e->stats.exits_approx += m->vanished ? 0 : 1;
+	}
+}
+
+void membership_foreign_child_exit(struct engine *e, struct member *reaper,
+				   const struct ts_sample *rec, bool whole_process)
+{
+	struct acct_member c;
+
+	if (auto_reaps(e, reaper))
+		return;
+	/* what the record says it did is in the reaper's cumulative values
+	 * once reaped: out of the reaper's own I/O and of its all view */
+	acct_init(&c);
+	acct_thread_exit(&c, rec);
+	acct_process_exit(&c, rec, NULL, e->stats.keeps_dead_threads);
+	if (!whole_process)
+		c.last[AC_CPU_USER_US] = c.last[AC_CPU_SYS_US] = 0;
+	acct_update(&c);
+	acct_absorb(&reaper->acct, &c, false);
 }
 
 /* Pin /proc/PID/{stat,io} and check that the pinned process is the one
@@ -79,10 +160,11 @@ static void pin_member(struct ptable *t, struct member *m)
 
 struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 			       uint64_t matched, uint64_t inherited,
-			       const char *comm, bool born)
+			       const char *comm, enum join_how how)
 {
 	uint64_t groups = matched | inherited;
 	struct member *m;
+	bool whole, started;
 	size_t g;
 
 	if (!groups)
@@ -93,16 +175,19 @@ struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 	m->matched = matched;
 	m->inherited = inherited;
 	m->groups = groups;
+	m->sigchld_ignored = -1;
 	if (comm)
 		snprintf(m->comm, sizeof(m->comm), "%s", comm);
 	pin_member(&e->table, m);
-	/* born (or exec'd) after the previous read: its whole life counts,
-	 * from zero; a process that was already running starts at its value
-	 * at the first sample, so joining makes no spike */
-	born = born || m->start_ns > e->last_read_ns;
-	m->pending_base = !born;
+	/* born after the previous read: its whole life counts, from zero; a
+	 * process that was already running, or exec'd into the group, counts
+	 * from its first sample, so joining makes no spike */
+	whole = how == JOIN_BORN ||
+		(how == JOIN_FOUND && m->start_ns > e->last_read_ns);
+	started = whole || how == JOIN_EXEC;
+	m->pending_base = !whole;
 	for (g = 0; g < e->ngroups; g++)
-		if (born && (groups & (1ull << g)))
+		if (started && (groups & (1ull << g)))
 			e->groups[g].res.started++;
 	return m;
 }
@@ -129,6 +214,7 @@ struct scan_ent {
 	uint64_t start_ticks;
 	uint64_t matched, inherited;
 	int state;			/* 0 new, 1 visiting, 2 done */
+	bool zombie;			/* exited, not reaped: never joins */
 	char comm[17];
 };
 
@@ -143,10 +229,17 @@ static int scan_one(pid_t pid, void *data)
 	struct scan *s = data;
 	struct proc_ident pi;
 	struct scan_ent *x;
+	int err;
 
 	memset(&pi, 0, sizeof(pi));
-	if (proc_ident_read(pid, PI_STAT | s->e->need_ident, &pi))
-		return 0;	/* gone meanwhile */
+	err = proc_ident_read(pid, PI_STAT | s->e->need_ident, &pi);
+	if (err) {
+		/* gone meanwhile, or unreadable (out of descriptors ...):
+		 * then what the scan did not see is not known to be gone */
+		if (err != -ENOENT && err != -ESRCH)
+			s->e->stats.proc_errors++;
+		return 0;
+	}
 	s->e->stats.proc_reads++;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -164,6 +257,7 @@ static int scan_one(pid_t pid, void *data)
 	x->pid = pid;
 	x->ppid = pi.ppid;
 	x->start_ticks = pi.start_ticks;
+	x->zombie = pi.state == 'Z' || pi.state == 'X';
 	x->matched = membership_match(s->e, &pi);
 	memcpy(x->comm, pi.comm, sizeof(x->comm));
 	proc_ident_free(&pi);
@@ -203,7 +297,7 @@ static uint64_t scan_inherit(struct scan *s, struct scan_ent *x, int depth)
 int membership_reconcile(struct engine *e)
 {
 	struct scan s = { .e = e };
-	struct member *m, *tmp;
+	struct member *m;
 	int err;
 	size_t i;
 
@@ -220,18 +314,22 @@ int membership_reconcile(struct engine *e)
 		struct scan_ent *x = &s.ent[i];
 		uint64_t start = ticks_to_ns(x->start_ticks);
 
+		if (x->zombie)
+			continue;	/* its exit is counted once, by its record */
 		m = ptable_find(&e->table, x->pid, start, START_TOL_NS);
-		if (m)
+		if (m) {
+			m->ppid = x->ppid;
 			membership_set_groups(e, m, x->matched,
 					      x->inherited | m->inherited);
-		else if (x->matched | x->inherited)
-			membership_join(e, x->pid, start, x->matched,
-					x->inherited, x->comm, false);
+		} else if (x->matched | x->inherited) {
+			m = membership_join(e, x->pid, start, x->matched,
+					    x->inherited, x->comm, JOIN_FOUND);
+			if (m)
+				m->ppid = x->ppid;
+		}
 	}
-	/* members the scan did not see are gone: sampling finds out */
-	ptable_for_each(&e->table, m, tmp)
-		if (!m->gone && !scan_find(&s, m->tgid) && m->pin.stat_fd < 0)
-			m->vanished = true;
+	/* members the scan did not see: sampling finds out whether they are
+	 * gone (only "no such process" ends a member) */
 	free(s.ent);
 	e->stats.reconciles++;
 	e->last_reconcile_ns = procfs_boottime_ns();
@@ -250,54 +348,108 @@ static uint64_t mono_to_boot(uint64_t mono_ns)
 	return procfs_boottime_ns() - (mono_now - mono_ns);
 }
 
+static bool exited_state(char state)
+{
+	return state == 'Z' || state == 'X';
+}
+
+/* A member forked.  The child joins the parent's Children groups, and
+ * the groups whose selectors it matches itself.  If it is gone (or a
+ * zombie) already, its exit record joins it to the Children groups and
+ * counts its exit; a PID that belongs to a process started at another
+ * time than the fork has been reused and is not the child. */
 static void on_fork(struct engine *e, const struct cn_event *ev)
 {
-	struct member *parent;
+	struct member *parent, *m;
 	struct proc_ident pi;
-	uint64_t matched, inherited, start;
+	uint64_t inherited, matched = 0, fork_ns, start;
+	int err;
 
 	if (ev->pid != ev->tgid)
 		return;		/* a new thread: counted through nthreads */
 	parent = ptable_find(&e->table, (pid_t)ev->parent_tgid, 0, 0);
 	if (!parent)
 		return;		/* a non-member's child matches what it does */
-	inherited = (parent->groups) & e->children_mask;
-	matched = parent->matched;
-	start = mono_to_boot(ev->timestamp_ns);
+	inherited = parent->groups & e->children_mask;
+	start = fork_ns = mono_to_boot(ev->timestamp_ns);
 	memset(&pi, 0, sizeof(pi));
-	if (!proc_ident_read((pid_t)ev->tgid, PI_STAT | e->need_ident, &pi)) {
+	err = proc_ident_read((pid_t)ev->tgid, PI_STAT | e->need_ident, &pi);
+	if (err == -ENOENT || err == -ESRCH)
+		return;
+	if (err) {
+		e->stats.proc_errors++;	/* alive but unreadable: inherit only */
+	} else {
 		e->stats.proc_reads++;
-		matched = membership_match(e, &pi);
 		start = ticks_to_ns(pi.start_ticks);
+		if (exited_state(pi.state) || start + START_TOL_NS < fork_ns ||
+		    start > fork_ns + START_TOL_NS) {
+			proc_ident_free(&pi);
+			return;
+		}
+		matched = membership_match(e, &pi);
 	}
-	if (!ptable_find(&e->table, (pid_t)ev->tgid, start, START_TOL_NS))
-		membership_join(e, (pid_t)ev->tgid, start, matched, inherited,
-				pi.comm[0] ? pi.comm : parent->comm, true);
+	if (!ptable_find(&e->table, (pid_t)ev->tgid, start, START_TOL_NS)) {
+		m = membership_join(e, (pid_t)ev->tgid, start, matched, inherited,
+				    pi.comm[0] ? pi.comm : parent->comm, JOIN_BORN);
+		if (m)
+			m->ppid = parent->tgid;
+	}
 	proc_ident_free(&pi);
 }
 
-/* exec or comm change: match again.  A process that exec's into a
- * matching program after the previous read is a new program: it counts
- * from zero, like a newborn. */
+/* A program exec'd this soon after its fork (fork + exec, as shells, cron
+ * and CGI do) brought nothing worth separating into its group: at most
+ * this much time ran before the exec. */
+#define EXEC_FRESH_NS 50000000ull
+
+/* exec, comm or uid change: match again.  A process that exec's into a
+ * group counts from the exec: its whole life if the exec followed its
+ * fork closely, else from its first sample (what it did as another
+ * program is not the group's). */
 static void on_rematch(struct engine *e, const struct cn_event *ev)
 {
 	struct proc_ident pi;
 	struct member *m;
 	uint64_t matched, start;
+	int err;
 
 	memset(&pi, 0, sizeof(pi));
-	if (proc_ident_read((pid_t)ev->tgid, PI_STAT | e->need_ident, &pi))
+	err = proc_ident_read((pid_t)ev->tgid, PI_STAT | e->need_ident, &pi);
+	if (err) {
+		if (err != -ENOENT && err != -ESRCH)
+			e->stats.proc_errors++;
 		return;
+	}
 	e->stats.proc_reads++;
+	if (exited_state(pi.state)) {
+		proc_ident_free(&pi);
+		return;
+	}
 	matched = membership_match(e, &pi);
 	start = ticks_to_ns(pi.start_ticks);
 	m = ptable_find(&e->table, (pid_t)ev->tgid, start, START_TOL_NS);
 	if (m) {
+		uint64_t added = matched & ~m->groups;
+		size_t g;
+
 		snprintf(m->comm, sizeof(m->comm), "%s", pi.comm);
+		m->ppid = pi.ppid;
 		membership_set_groups(e, m, matched, m->inherited);
+		/* a program exec'd into a group starts there */
+		for (g = 0; ev->what == CN_EV_EXEC && g < e->ngroups; g++)
+			if ((added >> g) & 1)
+				e->groups[g].res.started++;
 	} else if (matched) {
-		membership_join(e, (pid_t)ev->tgid, start, matched, 0, pi.comm,
-				ev->what == CN_EV_EXEC);
+		uint64_t at = mono_to_boot(ev->timestamp_ns);
+		enum join_how how = JOIN_FOUND;
+
+		if (ev->what == CN_EV_EXEC)
+			how = start > e->last_read_ns && at >= start &&
+			      at - start <= EXEC_FRESH_NS ? JOIN_BORN : JOIN_EXEC;
+		m = membership_join(e, (pid_t)ev->tgid, start, matched, 0,
+				    pi.comm, how);
+		if (m)
+			m->ppid = pi.ppid;
 	}
 	proc_ident_free(&pi);
 }

@@ -290,14 +290,15 @@ static pid_t pi_name_pid(const char *s)
 	return (pid_t)v;
 }
 
-/* /proc lists only thread-group leaders, so every numeric entry is a
- * process.  getdents64 into a stack buffer: no allocation. */
-int proc_scan(int (*cb)(pid_t pid, void *data), void *data)
+/* cb for every numeric entry of the directory path; getdents64 into a
+ * stack buffer: no allocation. */
+static int pi_scan_numeric(const char *path, int (*cb)(pid_t pid, void *data),
+			   void *data)
 {
 	char buf[8192] __attribute__((aligned(8)));
 	int fd, count = 0, rc = 0;
 
-	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	for (;;) {
@@ -329,6 +330,13 @@ out:
 	return rc;
 }
 
+/* /proc lists only thread-group leaders, so every numeric entry is a
+ * process. */
+int proc_scan(int (*cb)(pid_t pid, void *data), void *data)
+{
+	return pi_scan_numeric("/proc", cb, data);
+}
+
 /* One file of /proc/PID, read whole into buf. */
 static ssize_t pi_read_pid_file(pid_t pid, const char *name, char *buf,
 				size_t size)
@@ -353,6 +361,61 @@ int proc_io_read(pid_t pid, struct proc_io_vals *io)
 	if (n < 0)
 		return (int)n;
 	return procfs_parse_io(buf, (size_t)n, io) < 0 ? -EPROTO : 0;
+}
+
+struct pi_task_io {
+	pid_t pid;
+	struct proc_io_vals sum;
+};
+
+static int pi_add_task_io(pid_t tid, void *data)
+{
+	struct pi_task_io *t = data;
+	struct proc_io_vals io;
+	char name[48];
+	ssize_t n;
+	char buf[512];
+	int dfd = pi_open_dir(t->pid);
+
+	if (dfd < 0)
+		return dfd;
+	snprintf(name, sizeof(name), "task/%d/io", (int)tid);
+	n = pi_read_small(dfd, name, buf, sizeof(buf));
+	close(dfd);
+	if (n <= 0 || procfs_parse_io(buf, (size_t)n, &io) < 0)
+		return 0;	/* that thread ended meanwhile */
+	t->sum.rchar += io.rchar;
+	t->sum.wchar += io.wchar;
+	t->sum.syscr += io.syscr;
+	t->sum.syscw += io.syscw;
+	t->sum.read_bytes += io.read_bytes;
+	t->sum.write_bytes += io.write_bytes;
+	t->sum.cancelled_write_bytes += io.cancelled_write_bytes;
+	return 0;
+}
+
+int proc_own_io_read(pid_t pid, long nthreads, struct proc_io_vals *io)
+{
+	struct pi_task_io t = { .pid = pid };
+	char path[48];
+	int rc;
+
+	if (nthreads <= 1) {
+		char buf[512];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "task/%d/io", (int)pid);
+		n = pi_read_pid_file(pid, path, buf, sizeof(buf));
+		if (n < 0)
+			return (int)n;
+		return procfs_parse_io(buf, (size_t)n, io) < 0 ? -EPROTO : 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	rc = pi_scan_numeric(path, pi_add_task_io, &t);
+	if (rc < 0)
+		return rc == -ENOENT ? -ESRCH : rc;
+	*io = t.sum;
+	return 0;
 }
 
 int proc_stat_read(pid_t pid, struct proc_stat_vals *st)

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +93,13 @@ int procfs_parse_stat(const char *buf, size_t len, struct proc_stat_vals *st)
 		return -EPROTO;
 	st->ppid = (pid_t)v[4];
 	st->minflt = v[10];
+	st->cminflt = v[11];
 	st->majflt = v[12];
+	st->cmajflt = v[13];
 	st->utime_ticks = v[14];
 	st->stime_ticks = v[15];
+	st->cutime_ticks = v[16];
+	st->cstime_ticks = v[17];
 	st->nthreads = (long)v[20];
 	st->start_ticks = v[22];
 	st->rss_pages = v[24];
@@ -141,6 +146,40 @@ int procfs_parse_io(const char *buf, size_t len, struct proc_io_vals *io)
 		p = nl + 1;
 	}
 	return found == 0x7f ? 0 : -EPROTO;
+}
+
+int procfs_parse_sigchld_ignored(const char *buf, size_t len)
+{
+	static const char key[] = "SigIgn:";
+	const char *p = buf, *end = buf + len;
+	unsigned long long mask = 0;
+	int digits = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			nl = end;
+		if ((size_t)(nl - p) > sizeof(key) - 1 &&
+		    !memcmp(p, key, sizeof(key) - 1)) {
+			for (p += sizeof(key) - 1; p < nl && (*p == ' ' || *p == '\t'); p++)
+				;
+			for (; p < nl && digits < 16; p++, digits++) {
+				int d = *p >= '0' && *p <= '9' ? *p - '0'
+				      : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+				      : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+
+				if (d < 0)
+					break;
+				mask = mask << 4 | (unsigned long long)d;
+			}
+			if (!digits)
+				return -EPROTO;
+			return (mask >> (SIGCHLD - 1)) & 1;
+		}
+		p = nl + 1;
+	}
+	return -EPROTO;
 }
 
 int proc_pin_open(pid_t pid, struct proc_pin *pin)
@@ -215,4 +254,21 @@ void proc_pin_close(struct proc_pin *pin)
 	if (pin->io_fd >= 0)
 		close(pin->io_fd);
 	pin->stat_fd = pin->io_fd = -1;
+}
+
+int proc_sigchld_ignored(pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pin_pread(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return procfs_parse_sigchld_ignored(buf, (size_t)n);
 }

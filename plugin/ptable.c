@@ -85,6 +85,18 @@ struct member *ptable_find(const struct ptable *t, pid_t tgid,
 	return best;
 }
 
+struct member *ptable_find_before(const struct ptable *t, pid_t tgid,
+				  uint64_t start_max)
+{
+	struct member *m, *best = NULL;
+
+	for (m = t->bucket[slot(t, tgid)]; m; m = m->next_hash)
+		if (m->tgid == tgid && m->start_ns <= start_max &&
+		    (!best || m->start_ns > best->start_ns))
+			best = m;
+	return best;
+}
+
 void ptable_destroy(struct ptable *t)
 {
 	struct member *m, *tmp;

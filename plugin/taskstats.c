@@ -604,6 +604,10 @@ static void submit_self(const struct engine_stats *s, double wall, double cpu)
 	submit_derive("", "derive", "exit_records", s->exit_records);
 	submit_derive("", "derive", "exit_records_lost", s->exit_records_lost);
 	submit_derive("", "derive", "exits_unrecorded", s->exits_unrecorded);
+	submit_derive("", "derive", "exits_reaped", s->exits_reaped);
+	submit_derive("", "derive", "exits_approx", s->exits_approx);
+	submit_derive("", "derive", "delays_rejected", s->delays_rejected);
+	submit_derive("", "derive", "proc_errors", s->proc_errors);
 	submit_derive("", "derive", "proc_events", s->proc_events);
 	submit_derive("", "derive", "proc_events_lost", s->proc_events_lost);
 	submit_derive("", "derive", "proc_reads", s->proc_reads);

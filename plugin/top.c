@@ -320,7 +320,9 @@ static int top_scan_one(pid_t pid, void *data)
 		return 0;
 	switch (sc->t->key) {
 	case TOP_IO:
-		if (proc_io_read(pid, &io))
+		/* by what each process did itself: /proc/PID/io would
+		 * credit a shell with the dd it reaped */
+		if (proc_own_io_read(pid, st.nthreads, &io))
 			return 0;
 		rc = top_feed2(sc->t, pid, st.start_ticks, st.comm,
 			       (double)io.rchar, (double)io.wchar, sc->now_ns);

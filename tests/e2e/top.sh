@@ -22,10 +22,16 @@ CONF
 "$LOAD" --name ttop-mid --io-rate 12000000 & M=$!; track_pid $M
 "$LOAD" --name ttop-slow --io-rate 4000000 & S=$!; track_pid $S
 "$LOAD" --name ttop-burn --cpu-ms 6000 > /dev/null & B=$!; track_pid $B
+cp "$HELPERS/tstree" "$RUNDIR/ttop-reaper"
 start_collectd "$RUNDIR/top.conf"
-sleep 4.5
+sleep 1.5
+# an idle parent that reaps a child which wrote 1 GiB: /proc/PID/io of
+# the parent gains the child's I/O at the reaping; it did none itself
+( exec -a ttop-reaper "$RUNDIR/ttop-reaper" tree 16 > "$RUNDIR/reaper.out" ) & R=$!; track_pid $R
+wait_line "$RUNDIR/reaper.out" '^alive' 20; kill -USR1 $R
+sleep 3
 stop_collectd
-kill $F $M $S $B
+kill $F $M $S $B $R
 d=$RUNDIR/csv/testhost/taskstats-top_io
 ls "$d" > "$RUNDIR/files"
 sed 's/^/# /' "$RUNDIR/files"
@@ -38,6 +44,10 @@ check "order: fast > mid" awk "BEGIN{exit !(${f:-0} > ${m:-0})}"
 check "order: mid > slow" awk "BEGIN{exit !(${m:-0} > ${s:-0})}"
 check "fast writer's rate within 25% of 40 MB/s" approx "${f:-0}" 40000000 25
 check "slow writer reported (third)" [ -n "$s" ]
+r=$(awk -F, 'NR>1 && $2+0>m {m=$2+0} END{print m+0}' "$d"/bytes-ttop-reaper-$R-* 2>/dev/null)
+echo "# a parent that reaped 1 GiB of its child's I/O: its highest rate ${r:-0} B/s"
+check "top io ranks by a process's own I/O: the reaper is not credited with its children's" \
+  awk "BEGIN{exit !(${r:-0} < 1000000)}"
 # bounded: at most Count identifiers per read (timestamps shared by the files)
 maxper=$(cat "$d"/bytes-* | grep -v epoch | cut -d, -f1 | sort | uniq -c | sort -rn | head -n1 | awk '{print $1}')
 check "at most 3 entries per read (max seen: $maxper)" [ "${maxper:-0}" -le 3 ]

@@ -2,6 +2,7 @@
  * libmnl: both kinds of kernel (TGID replies that keep exited threads' CPU
  * time and context switches, and older ones that drop them), CPU split,
  * child I/O, and the process table's PID-reuse rule. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +228,13 @@ static void test_joining_process_starts_at_zero(void **state)
 	assert_int_equal(acct_contrib(&m, AC_NVCSW), 1);
 }
 
+/* The all view (groups with Children) of a member, after an update. */
+static uint64_t all_view(struct acct_member *m, enum acct_counter c)
+{
+	acct_update(m);
+	return acct_contrib_view(m, c, true);
+}
+
 static void test_reaped_child_io_not_counted_twice(void **state)
 {
 	struct acct_member parent, child;
@@ -236,15 +244,160 @@ static void test_reaped_child_io_not_counted_twice(void **state)
 	acct_init(&parent);
 	acct_init(&child);
 	acct_sample_proc(&parent, NULL, &io);
+	acct_update(&parent);		/* the read's results */
 	/* a member child wrote 10000 bytes (its record says 9216, KiB-masked) */
 	acct_thread_exit(&child, &rec.pid_stats);
 	acct_process_exit(&child, &rec.pid_stats, NULL, true);
-	acct_child_exit_member(&parent, &child);
-	/* reaping adds the child's exact I/O to the parent's /proc io */
+	acct_update(&child);
+	acct_absorb(&parent, &child, true);
+	/* a zombie: not yet reaped, the record's value counts meanwhile */
+	assert_int_equal(all_view(&parent, AC_WCHAR), 1000 + 9216);
+	/* reaping adds the child's exact I/O to the parent's /proc io: the
+	 * child counts through its reaper, exactly */
 	io.wchar = 1000 + 10000;
 	acct_sample_proc(&parent, NULL, &io);
-	assert_int_equal(acct_contrib(&parent, AC_WCHAR) + acct_contrib(&child, AC_WCHAR),
-			 11000);
+	assert_int_equal(all_view(&parent, AC_WCHAR), 11000);
+	/* the own view (groups without Children) is the parent's alone, to
+	 * within what the child's KiB-masked record left out */
+	assert_true(acct_contrib(&parent, AC_WCHAR) >= 1000);
+	assert_true(acct_contrib(&parent, AC_WCHAR) < 1000 + 1024);
+}
+
+/* parent -> child -> grandchild, all members: the grandchild's 64 MiB
+ * reach the grandparent through the child's reaping; counted once. */
+static void test_grandchild_io_counted_once(void **state)
+{
+	const uint64_t mib = 1 << 20;
+	struct acct_member p, c, g;
+	struct proc_io_vals io;
+
+	acct_init(&p);
+	acct_init(&c);
+	acct_init(&g);
+	io = (struct proc_io_vals){ .wchar = 64 * mib };
+	acct_sample_proc(&g, NULL, &io);		/* sampled alive */
+	acct_update(&g);
+	acct_absorb(&c, &g, true);			/* g exits, c reaps */
+	io = (struct proc_io_vals){ .wchar = 1 * mib + 64 * mib };
+	acct_sample_proc(&c, NULL, &io);		/* c's /proc io */
+	assert_int_equal(all_view(&c, AC_WCHAR), 65 * mib);
+	assert_int_equal(acct_contrib(&c, AC_WCHAR), 1 * mib);
+	acct_absorb(&p, &c, true);			/* c exits, p reaps */
+	io = (struct proc_io_vals){ .wchar = 65 * mib };
+	acct_sample_proc(&p, NULL, &io);
+	/* the group: only p is left, and it holds the whole tree once */
+	assert_int_equal(all_view(&p, AC_WCHAR), 65 * mib);
+	assert_int_equal(acct_contrib(&p, AC_WCHAR), 0);
+}
+
+/* Exec churn: the children's records carry ~10% of their CPU (the exit
+ * path runs after the record); the reaper's cumulative children time has
+ * all of it, in clock ticks.  Counted from the latter, never below the
+ * records meanwhile. */
+static void test_children_cpu_from_the_reaper(void **state)
+{
+	struct acct_member r, c;
+	struct proc_stat_vals st = { 0 };
+	struct ts_sample own = tgid_reply(100, 100, 0);
+	int i;
+
+	acct_init(&r);
+	acct_sample_tgid(&r, &own, true);
+	for (i = 0; i < 1000; i++) {
+		struct ts_msg rec = exit_record(300 + i, 0, 0, 1, 0, true, NULL);
+
+		/* 55 us of its 550 in the record */
+		rec.pid_stats.cpu_run_virtual_ns = 55000;
+		acct_init(&c);
+		acct_thread_exit(&c, &rec.pid_stats);
+		acct_process_exit(&c, &rec.pid_stats, NULL, true);
+		acct_update(&c);
+		acct_absorb(&r, &c, true);
+	}
+	/* not yet reaped in the kernel's view (or below one tick): the
+	 * records' sum */
+	assert_int_equal(all_view(&r, AC_CPU_USER_US) + all_view(&r, AC_CPU_SYS_US),
+			 100000 + 55000);
+	/* reaped: 1000 x 550 us = 0.55 s of children time, in 10 ms ticks */
+	st.cutime_ticks = 40 * procfs_hz() / 100;
+	st.cstime_ticks = 15 * procfs_hz() / 100;
+	acct_sample_proc(&r, &st, NULL);
+	assert_int_equal(all_view(&r, AC_CPU_USER_US) + all_view(&r, AC_CPU_SYS_US),
+			 100000 + 550000);
+	assert_int_equal(acct_contrib(&r, AC_CPU_USER_US) + acct_contrib(&r, AC_CPU_SYS_US),
+			 100000);
+}
+
+/* A child that existed before its parent joined: only what it did after
+ * it joined counts, though the reaper's cumulative values get all of it. */
+static void test_absorbed_child_counts_from_its_join(void **state)
+{
+	struct acct_member r, c;
+	struct proc_io_vals io = { .wchar = 500 };
+
+	acct_init(&r);
+	acct_init(&c);
+	acct_sample_proc(&r, NULL, &io);
+	acct_rebase(&r);			/* r joined with 500 written */
+	io.wchar = 7000;
+	acct_sample_proc(&c, NULL, &io);
+	acct_rebase(&c);			/* c joined with 7000 written */
+	io.wchar = 9000;
+	acct_sample_proc(&c, NULL, &io);	/* 2000 more */
+	acct_update(&c);
+	acct_absorb(&r, &c, true);
+	io.wchar = 500 + 9000;
+	acct_sample_proc(&r, NULL, &io);
+	assert_int_equal(all_view(&r, AC_WCHAR), 2000);
+}
+
+/* A child the all view must not count (not in all of the reaper's
+ * Children groups): taken out of the reaper's cumulative values whole. */
+static void test_excluded_child(void **state)
+{
+	struct acct_member r, c;
+	struct proc_io_vals io = { .wchar = 100 };
+
+	acct_init(&r);
+	acct_init(&c);
+	acct_sample_proc(&r, NULL, &io);
+	io.wchar = 4000;
+	acct_sample_proc(&c, NULL, &io);
+	acct_update(&c);
+	acct_absorb(&r, &c, false);
+	io.wchar = 4100;
+	acct_sample_proc(&r, NULL, &io);
+	assert_int_equal(all_view(&r, AC_WCHAR), 100);
+	assert_int_equal(acct_contrib(&r, AC_WCHAR), 100);
+}
+
+static void test_impossible_delays_rejected(void **state)
+{
+	struct ts_sample s = tgid_reply(10, 10, 1);
+
+	s.present[TSF_AC_ETIME / 64] |= 1ull << (TSF_AC_ETIME % 64);
+	s.present[TSF_BLKIO_COUNT / 64] |= 1ull << (TSF_BLKIO_COUNT % 64);
+	s.present[TSF_CPU_COUNT / 64] |= 1ull << (TSF_CPU_COUNT % 64);
+	s.etime_us = 10000;				/* lived 10 ms */
+	s.delay[TS_DELAY_BLKIO].count = 3;
+	s.delay[TS_DELAY_BLKIO].total_ns = 500000000000ull;	/* 500 s */
+	s.delay[TS_DELAY_CPU].count = 2;
+	s.delay[TS_DELAY_CPU].total_ns = 2000000;	/* 2 ms: fine */
+	assert_int_equal(acct_sanitize_delays(&s), 1);
+	assert_false(ts_has(&s, TSF_BLKIO_COUNT));
+	assert_true(ts_has(&s, TSF_CPU_COUNT));
+	assert_int_equal(s.delay[TS_DELAY_CPU].total_ns, 2000000);
+}
+
+static void test_sigchld_ignored_parse(void **state)
+{
+	const char ign[] = "Name:\tx\nSigBlk:\t0000000000000000\n"
+			   "SigIgn:\t0000000000010000\nSigCgt:\t0\n";
+	const char dfl[] = "SigIgn:\t0000000000001000\n";
+
+	assert_int_equal(procfs_parse_sigchld_ignored(ign, sizeof(ign) - 1), 1);
+	assert_int_equal(procfs_parse_sigchld_ignored(dfl, sizeof(dfl) - 1), 0);
+	assert_int_equal(procfs_parse_sigchld_ignored("Name:\tx\n", 8), -EPROTO);
 }
 
 static void test_pid_reuse_keeps_instances_apart(void **state)
@@ -280,6 +433,12 @@ int main(void)
 		cmocka_unit_test(test_cpu_split_monotonic),
 		cmocka_unit_test(test_joining_process_starts_at_zero),
 		cmocka_unit_test(test_reaped_child_io_not_counted_twice),
+		cmocka_unit_test(test_grandchild_io_counted_once),
+		cmocka_unit_test(test_children_cpu_from_the_reaper),
+		cmocka_unit_test(test_absorbed_child_counts_from_its_join),
+		cmocka_unit_test(test_excluded_child),
+		cmocka_unit_test(test_impossible_delays_rejected),
+		cmocka_unit_test(test_sigchld_ignored_parse),
 		cmocka_unit_test(test_pid_reuse_keeps_instances_apart),
 	};
 
