@@ -85,7 +85,7 @@ $(BUILD)/taskstats-dump: $(DUMP) $(LIB_OBJS) $(HEADERS)
 # stub the daemon's symbols, so they get the collectd include flags too.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(CC) $(ALL_CFLAGS) $(COLLECTD_CFLAGS) -Itests/unit -DSRCDIR='"$(CURDIR)"' \
+	$(call msg,CC,$@)$(CC) $(ALL_CFLAGS) $(COLLECTD_CFLAGS) -Itests/unit -Iplugin -DSRCDIR='"$(CURDIR)"' \
 		$(LDFLAGS) -o $@ $< $(LIB_OBJS) -lcmocka $(LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c

@@ -64,12 +64,7 @@ static inline int acct_abs_index(enum acct_counter c)
  *       absorbed children excluded), never below own + floor (the
  *       absorbed children's contributions, for the moments before the
  *       kernel added them: a zombie not yet reaped, clock-tick rounding). */
-struct acct_member {
-	uint64_t base[AC_COUNT];
-	uint64_t last[AC_COUNT];	/* own, monotonic */
-	uint64_t known;			/* AC_BIT mask of counters ever sampled */
-	uint64_t dead[AC_THREAD_N];	/* sums of this process's thread exit
-					 * records, from AC_THREAD_FIRST */
+struct acct_kids {
 	uint64_t kern[AC_ABS_N];	/* CPU, faults: reaped children's
 					 * (cutime ...); I/O: /proc/PID/io */
 	uint64_t excl[AC_ABS_N];
@@ -79,9 +74,20 @@ struct acct_member {
 					 * taken out of /proc/PID/io for own */
 };
 
+struct acct_member {
+	uint64_t base[AC_COUNT];
+	uint64_t last[AC_COUNT];	/* own, monotonic */
+	uint64_t known;			/* AC_BIT mask of counters ever sampled */
+	uint64_t dead[AC_THREAD_N];	/* sums of this process's thread exit
+					 * records, from AC_THREAD_FIRST */
+	struct acct_kids *kids;		/* only for a process that reaped
+					 * something: until then all == own */
+};
+
 /* A fresh member: born (base 0) or joining with its current values later
  * set by acct_rebase(). */
 void acct_init(struct acct_member *m);
+void acct_free(struct acct_member *m);
 
 /* Split a precise CPU total into user/sys by the tick-sampled ratio, never
  * letting either part go back (as the kernel's cputime_adjust does). */
@@ -124,9 +130,9 @@ void acct_absorb(struct acct_member *r, const struct acct_member *c, bool whole)
 static inline uint64_t acct_contrib_view(const struct acct_member *m,
 					 enum acct_counter c, bool all)
 {
-	int k = all ? acct_abs_index(c) : -1;
+	int k = all && m->kids ? acct_abs_index(c) : -1;
 
-	return k >= 0 ? m->all[k] : m->last[c] - m->base[c];
+	return k >= 0 ? m->kids->all[k] : m->last[c] - m->base[c];
 }
 
 /* The own view (groups without Children). */

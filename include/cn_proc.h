@@ -6,8 +6,8 @@
  * messages, so this code walks messages itself (libmnl's mnl_cb_run would
  * stop silently on them).  Never logs.
  */
-#ifndef CN_PROC_H
-#define CN_PROC_H
+#ifndef TS_CN_PROC_H
+#define TS_CN_PROC_H
 
 #include <stdbool.h>
 #include <stddef.h>

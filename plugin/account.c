@@ -1,5 +1,6 @@
 /* account.c - monotonic per-member counters from samples and exit records. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
@@ -7,6 +8,43 @@
 void acct_init(struct acct_member *m)
 {
 	memset(m, 0, sizeof(*m));
+}
+
+void acct_free(struct acct_member *m)
+{
+	free(m->kids);
+	m->kids = NULL;
+}
+
+static enum acct_counter abs_counter(int k)
+{
+	return k < 2 ? (enum acct_counter)k : (enum acct_counter)(AC_MINFLT + k - 2);
+}
+
+/* The children block, made when a process first shows reaped children
+ * (most members never reap: they do without its 400 bytes).  Until then
+ * its all view was its own view.  NULL on ENOMEM: then it counts its own
+ * work only. */
+static struct acct_kids *kids_of(struct acct_member *m)
+{
+	struct acct_kids *x = m->kids;
+	int k;
+
+	if (x)
+		return x;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	for (k = 0; k < AC_ABS_N; k++) {
+		enum acct_counter c = abs_counter(k);
+
+		x->excl[k] = m->base[c];
+		x->all[k] = m->last[c] - m->base[c];
+		if (c >= AC_IO_FIRST)
+			x->kern[k] = m->last[c];
+	}
+	m->kids = x;
+	return x;
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -102,12 +140,12 @@ static uint64_t ticks_to_us(uint64_t ticks, long hz)
 	return ticks * 1000000ull / (uint64_t)(hz > 0 ? hz : 100);
 }
 
-static void raise_kern(struct acct_member *m, enum acct_counter c, uint64_t v)
+static void raise_kern(struct acct_kids *x, enum acct_counter c, uint64_t v)
 {
 	int k = acct_abs_index(c);
 
-	if (v > m->kern[k])
-		m->kern[k] = v;
+	if (x && v > x->kern[k])
+		x->kern[k] = v;
 }
 
 void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
@@ -115,13 +153,18 @@ void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
 {
 	if (st) {
 		long hz = procfs_hz();
+		uint64_t cu = ticks_to_us(st->cutime_ticks, hz);
+		uint64_t cs = ticks_to_us(st->cstime_ticks, hz);
+		struct acct_kids *x = m->kids;
 
 		raise_to(m, AC_MINFLT, st->minflt);
 		raise_to(m, AC_MAJFLT, st->majflt);
-		raise_kern(m, AC_MINFLT, st->cminflt);
-		raise_kern(m, AC_MAJFLT, st->cmajflt);
-		raise_kern(m, AC_CPU_USER_US, ticks_to_us(st->cutime_ticks, hz));
-		raise_kern(m, AC_CPU_SYS_US, ticks_to_us(st->cstime_ticks, hz));
+		if (!x && (cu | cs | st->cminflt | st->cmajflt))
+			x = kids_of(m);
+		raise_kern(x, AC_MINFLT, st->cminflt);
+		raise_kern(x, AC_MAJFLT, st->cmajflt);
+		raise_kern(x, AC_CPU_USER_US, cu);
+		raise_kern(x, AC_CPU_SYS_US, cs);
 	}
 	if (io) {
 		const uint64_t v[AC_IO_N] = {
@@ -131,11 +174,14 @@ void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
 		};
 		int i;
 
-		/* own I/O (out of these, less reaped children) is worked out
-		 * in acct_update(), once every child reaped before this read
-		 * has been absorbed */
+		/* with reaped children, own I/O (these less theirs) is worked
+		 * out in acct_update(), once every child reaped before this
+		 * read has been absorbed; without, these are its own */
 		for (i = 0; i < AC_IO_N; i++) {
-			raise_kern(m, AC_IO_FIRST + i, v[i]);
+			if (m->kids)
+				raise_kern(m->kids, AC_IO_FIRST + i, v[i]);
+			else
+				raise_to(m, AC_IO_FIRST + i, v[i]);
 			m->known |= AC_BIT(AC_IO_FIRST + i);
 		}
 	}
@@ -214,73 +260,98 @@ void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
  * was never sampled). */
 static uint64_t acct_tot(const struct acct_member *m, enum acct_counter c)
 {
+	const struct acct_kids *x = m->kids;
 	int k = acct_abs_index(c);
 
+	if (!x)
+		return m->last[c];
 	if (c >= AC_IO_FIRST)
-		return m->kern[k] > m->last[c] ? m->kern[k] : m->last[c];
-	return m->last[c] + m->kern[k];
-}
-
-static enum acct_counter abs_counter(int k)
-{
-	return k < 2 ? (enum acct_counter)k : (enum acct_counter)(AC_MINFLT + k - 2);
+		return x->kern[k] > m->last[c] ? x->kern[k] : m->last[c];
+	return m->last[c] + x->kern[k];
 }
 
 void acct_update(struct acct_member *m)
 {
+	struct acct_kids *x = m->kids;
 	int k, i;
 
+	if (!x)
+		return;
 	for (i = 0; i < AC_IO_N; i++) {
-		uint64_t own = sub0(m->kern[acct_abs_index(AC_IO_FIRST + i)],
-				    m->reaped_io[i]);
+		uint64_t own = sub0(x->kern[acct_abs_index(AC_IO_FIRST + i)],
+				    x->reaped_io[i]);
 
 		if (own > m->last[AC_IO_FIRST + i])
 			m->last[AC_IO_FIRST + i] = own;
 	}
 	for (k = 0; k < AC_ABS_N; k++) {
 		enum acct_counter c = abs_counter(k);
-		uint64_t v = sub0(acct_tot(m, c), m->excl[k]);
-		uint64_t f = m->last[c] - m->base[c] + m->floor[k];
+		uint64_t v = sub0(acct_tot(m, c), x->excl[k]);
+		uint64_t f = m->last[c] - m->base[c] + x->floor[k];
 
 		if (f > v)
 			v = f;
-		if (v > m->all[k])
-			m->all[k] = v;
+		if (v > x->all[k])
+			x->all[k] = v;
 	}
+}
+
+/* What c's all view counts, and what it leaves out, of counter k. */
+static uint64_t all_of(const struct acct_member *c, int k)
+{
+	enum acct_counter ck = abs_counter(k);
+
+	return c->kids ? c->kids->all[k] : c->last[ck] - c->base[ck];
+}
+
+static uint64_t excl_of(const struct acct_member *c, int k)
+{
+	return c->kids ? c->kids->excl[k] : c->base[abs_counter(k)];
 }
 
 void acct_absorb(struct acct_member *r, const struct acct_member *c, bool whole)
 {
+	struct acct_kids *x = kids_of(r);
 	int k, i;
 
+	if (!x)
+		return;
 	/* c's best known cumulative value is what its all view counts plus
 	 * what it excludes: it covers children c reaped after its last
 	 * sample, which its /proc values did not show yet */
 	for (k = 0; k < AC_ABS_N; k++) {
 		if (whole) {
-			r->excl[k] += c->excl[k];
-			r->floor[k] += c->all[k];
+			/* r's all view goes on from where the group saw it
+			 * (its last results: r's values read in this read may
+			 * already hold c), plus c's: the group never goes back */
+			enum acct_counter rc = abs_counter(k);
+			uint64_t own = r->last[rc] - r->base[rc];
+			uint64_t kids = sub0(x->all[k], own);
+
+			x->excl[k] += excl_of(c, k);
+			x->floor[k] = (kids > x->floor[k] ? kids : x->floor[k]) + all_of(c, k);
 		} else {
-			r->excl[k] += c->all[k] + c->excl[k];
+			x->excl[k] += all_of(c, k) + excl_of(c, k);
 		}
 	}
 	for (i = 0; i < AC_IO_N; i++) {
 		k = acct_abs_index(AC_IO_FIRST + i);
-		r->reaped_io[i] += c->all[k] + c->excl[k];
+		x->reaped_io[i] += all_of(c, k) + excl_of(c, k);
 	}
 	r->known |= c->known & (AC_BIT(AC_CPU_USER_US) | AC_BIT(AC_CPU_SYS_US));
 }
 
 void acct_rebase(struct acct_member *m)
 {
+	struct acct_kids *x = m->kids;
 	int k;
 
 	acct_update(m);
 	memcpy(m->base, m->last, sizeof(m->base));
-	for (k = 0; k < AC_ABS_N; k++) {
-		m->excl[k] += m->all[k];	/* the best known total */
-		m->floor[k] = 0;
-		m->all[k] = 0;
+	for (k = 0; x && k < AC_ABS_N; k++) {
+		x->excl[k] += x->all[k];	/* the best known total */
+		x->floor[k] = 0;
+		x->all[k] = 0;
 	}
 }
 

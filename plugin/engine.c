@@ -389,6 +389,14 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 	return 0;
 }
 
+void engine_handle_exit_record(struct engine *e, const struct ts_msg *msg)
+{
+	struct exit_ctx x = { .e = e, .since_ns = e->last_exit_drain_ns,
+			      .suspended = suspended_ns() };
+
+	on_exit_record(msg, &x);
+}
+
 static void drain_exit_records(struct engine *e)
 {
 	struct exit_ctx x = { .e = e, .since_ns = e->last_exit_drain_ns,

@@ -53,6 +53,9 @@ struct engine {
 void engine_logf(struct engine *e, enum engine_log_level lvl,
 		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* engine.c: one exit record, as the drain hands it over */
+void engine_handle_exit_record(struct engine *e, const struct ts_msg *msg);
+
 /* membership.c */
 uint64_t membership_match(struct engine *e, const struct proc_ident *pi);
 /* How a process became a member: it decides from when it counts. */
@@ -80,6 +83,8 @@ uint64_t membership_contrib(const struct engine *e, const struct member *m,
 			    size_t g, enum acct_counter c);
 int membership_reconcile(struct engine *e);
 int membership_drain_events(struct engine *e);
+/* One proc connector event (data: the engine); what the drain calls. */
+int membership_handle_event(const struct cn_event *ev, void *data);
 void membership_refresh_pidfiles(struct engine *e);
 uint64_t ticks_to_ns(uint64_t ticks);
 /* Is /proc's start time start_ticks that of member m (a recycled PID is

@@ -19,6 +19,7 @@
 #include "proc_ident.h"
 
 #define START_TOL_NS 20000000ull	/* /proc starttime has 10 ms ticks */
+#define TICK_NS 10000000ull		/* ... rounded down */
 
 uint64_t ticks_to_ns(uint64_t ticks)
 {
@@ -138,6 +139,7 @@ void membership_foreign_child_exit(struct engine *e, struct member *reaper,
 		c.last[AC_CPU_USER_US] = c.last[AC_CPU_SYS_US] = 0;
 	acct_update(&c);
 	acct_absorb(&reaper->acct, &c, false);
+	acct_free(&c);
 }
 
 /* Pin /proc/PID/{stat,io} and check that the pinned process is the one
@@ -183,7 +185,7 @@ struct member *membership_join(struct engine *e, pid_t tgid, uint64_t start_ns,
 	 * process that was already running, or exec'd into the group, counts
 	 * from its first sample, so joining makes no spike */
 	whole = how == JOIN_BORN ||
-		(how == JOIN_FOUND && m->start_ns > e->last_read_ns);
+		(how == JOIN_FOUND && m->start_ns + TICK_NS > e->last_read_ns);
 	started = whole || how == JOIN_EXEC;
 	m->pending_base = !whole;
 	for (g = 0; g < e->ngroups; g++)
@@ -421,7 +423,11 @@ static void on_rematch(struct engine *e, const struct cn_event *ev)
 		return;
 	}
 	e->stats.proc_reads++;
-	if (exited_state(pi.state)) {
+	/* an exited process never joins; a rename that /proc no longer shows
+	 * is old news: a later event (exec, rename) in the queue stands for
+	 * what the process is now, and decides from when it counts */
+	if (exited_state(pi.state) ||
+	    (ev->what == CN_EV_COMM && strncmp(pi.comm, ev->comm, 15))) {
 		proc_ident_free(&pi);
 		return;
 	}
@@ -444,8 +450,9 @@ static void on_rematch(struct engine *e, const struct cn_event *ev)
 		enum join_how how = JOIN_FOUND;
 
 		if (ev->what == CN_EV_EXEC)
-			how = start > e->last_read_ns && at >= start &&
-			      at - start <= EXEC_FRESH_NS ? JOIN_BORN : JOIN_EXEC;
+			how = start + TICK_NS > e->last_read_ns &&
+			      at + TICK_NS >= start &&
+			      at <= start + EXEC_FRESH_NS ? JOIN_BORN : JOIN_EXEC;
 		m = membership_join(e, (pid_t)ev->tgid, start, matched, 0,
 				    pi.comm, how);
 		if (m)
@@ -454,7 +461,7 @@ static void on_rematch(struct engine *e, const struct cn_event *ev)
 	proc_ident_free(&pi);
 }
 
-static int on_event(const struct cn_event *ev, void *data)
+int membership_handle_event(const struct cn_event *ev, void *data)
 {
 	struct engine *e = data;
 
@@ -482,7 +489,7 @@ int membership_drain_events(struct engine *e)
 	uint64_t lost;
 	int n;
 
-	n = cn_listener_drain(e->events, on_event, e);
+	n = cn_listener_drain(e->events, membership_handle_event, e);
 	lost = cn_listener_lost(e->events);
 	if (lost != e->events_lost_seen) {
 		engine_logf(e, ENGINE_WARN,

@@ -58,6 +58,7 @@ void ptable_remove(struct ptable *t, struct member *m)
 	if (m->pin.stat_fd >= 0)
 		t->pinned--;
 	proc_pin_close(&m->pin);
+	acct_free(&m->acct);
 	t->count--;
 	free(m);
 }

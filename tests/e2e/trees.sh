@@ -85,6 +85,24 @@ check "exec churn: bytes written = the root's /proc io ($wchar)" \
 end_root
 stop_collectd
 
+# ---- 10 runs of 3,000 short children: started and exited exact ----
+start ""
+bad=0
+for run in $(seq 1 ${STARTS_RUNS:-10}); do
+  s0=$(csv_last tree operations-processes_started 2) x0=$(csv_last tree operations-processes_exited 2)
+  "$HELPERS/tsload" --name "$ROOT" --children 3000 --rate 1500 > "$RUNDIR/starts.out" &
+  SPID=$!; track_pid $SPID
+  wait_line "$RUNDIR/starts.out" '^done' 60 || bad=1
+  wait $SPID
+  settle tree; settle tree
+  ds=$(( $(csv_last tree operations-processes_started 2) - s0 ))
+  dx=$(( $(csv_last tree operations-processes_exited 2) - x0 ))
+  echo "# run $run: started $ds exited $dx (3,000 children + the parent)"
+  [ "$ds" = 3001 ] && [ "$dx" = 3001 ] || bad=1
+done
+check "10 runs of 3,000 short children: started and exited exact every time" [ "$bad" = 0 ]
+stop_collectd
+
 # ---- three levels: root -> child -> grandchild (64 MiB) ----
 start ""
 run_root tree 1

@@ -16,63 +16,7 @@
 #include "account.h"
 #include "ptable.h"
 #include "ts_codec.h"
-
-#define FAM 31
-enum { T_PID = 1, T_TGID = 2, T_STATS = 3, T_AGGR_PID = 4, T_AGGR_TGID = 5 };
-
-/* Offsets of the v16 layout (kernel-facts.md Appendix A). */
-enum { O_VERSION = 0, O_EXITCODE = 4, O_FLAG = 8, O_CPU_RUN_VIRTUAL = 72,
-       O_PID = 128, O_PPID = 132, O_UTIME = 152, O_STIME = 160,
-       O_WCHAR = 224, O_SYSCW = 240, O_NVCSW = 272, O_NIVCSW = 280,
-       O_TGID = 368 };
-
-struct field { unsigned off, size; uint64_t v; };
-
-static void put_stats(char *payload, const struct field *f, size_t n)
-{
-	size_t i;
-
-	memset(payload, 0, 560);
-	for (i = 0; i < n; i++) {
-		uint64_t v = f[i].v;
-
-		memcpy(payload + f[i].off, &v, f[i].size);	/* little endian */
-	}
-}
-
-/* One message with up to two aggregates, as the kernel sends them. */
-static void build(char *buf, uint16_t aggr1, uint32_t id1, const char *p1,
-		  uint16_t aggr2, uint32_t id2, const char *p2)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-	struct nlattr *nest;
-
-	nlh->nlmsg_type = FAM;
-	nlh->nlmsg_seq = 7;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = 2;
-	g->version = 1;
-	nest = mnl_attr_nest_start(nlh, aggr1);
-	mnl_attr_put_u32(nlh, aggr1 == T_AGGR_PID ? T_PID : T_TGID, id1);
-	mnl_attr_put(nlh, T_STATS, 560, p1);
-	mnl_attr_nest_end(nlh, nest);
-	if (p2) {
-		nest = mnl_attr_nest_start(nlh, aggr2);
-		mnl_attr_put_u32(nlh, T_TGID, id2);
-		mnl_attr_put(nlh, T_STATS, 560, p2);
-		mnl_attr_nest_end(nlh, nest);
-	}
-}
-
-static struct ts_msg parse(const char *buf)
-{
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	struct ts_msg m;
-
-	assert_int_equal(ts_parse_msg(nlh, nlh->nlmsg_len, FAM, &m), 0);
-	return m;
-}
+#include "ts_msgs.h"
 
 /* A TGID reply: CPU total (ms), utime (ms), voluntary switches. */
 static struct ts_sample tgid_reply(uint64_t cpu_ms, uint64_t utime_ms,
@@ -261,6 +205,8 @@ static void test_reaped_child_io_not_counted_twice(void **state)
 	 * within what the child's KiB-masked record left out */
 	assert_true(acct_contrib(&parent, AC_WCHAR) >= 1000);
 	assert_true(acct_contrib(&parent, AC_WCHAR) < 1000 + 1024);
+	acct_free(&parent);
+	acct_free(&child);
 }
 
 /* parent -> child -> grandchild, all members: the grandchild's 64 MiB
@@ -288,6 +234,9 @@ static void test_grandchild_io_counted_once(void **state)
 	/* the group: only p is left, and it holds the whole tree once */
 	assert_int_equal(all_view(&p, AC_WCHAR), 65 * mib);
 	assert_int_equal(acct_contrib(&p, AC_WCHAR), 0);
+	acct_free(&p);
+	acct_free(&c);
+	acct_free(&g);
 }
 
 /* Exec churn: the children's records carry ~10% of their CPU (the exit
@@ -326,6 +275,7 @@ static void test_children_cpu_from_the_reaper(void **state)
 			 100000 + 550000);
 	assert_int_equal(acct_contrib(&r, AC_CPU_USER_US) + acct_contrib(&r, AC_CPU_SYS_US),
 			 100000);
+	acct_free(&r);
 }
 
 /* A child that existed before its parent joined: only what it did after
@@ -349,6 +299,8 @@ static void test_absorbed_child_counts_from_its_join(void **state)
 	io.wchar = 500 + 9000;
 	acct_sample_proc(&r, NULL, &io);
 	assert_int_equal(all_view(&r, AC_WCHAR), 2000);
+	acct_free(&r);
+	acct_free(&c);
 }
 
 /* A child the all view must not count (not in all of the reaper's
@@ -369,6 +321,8 @@ static void test_excluded_child(void **state)
 	acct_sample_proc(&r, NULL, &io);
 	assert_int_equal(all_view(&r, AC_WCHAR), 100);
 	assert_int_equal(acct_contrib(&r, AC_WCHAR), 100);
+	acct_free(&r);
+	acct_free(&c);
 }
 
 static void test_impossible_delays_rejected(void **state)
