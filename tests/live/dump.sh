@@ -40,10 +40,12 @@ for T in $T1 $T2; do
 	# (cputime_adjust).  A tick charges its whole 1/HZ to whoever runs at
 	# that moment, so the raw sum drifts by up to a tick each time the
 	# thread is switched out: it grows with contention (a loaded host, or
-	# TCG's emulated CPUs).  3 ticks + 10%.
-	if approx_abs "$ts_ticks" "$pr_ticks" $(( 3 + pr_ticks / 10 )); then
-		ok "pid $T: utime+stime ${ts_ticks} ticks ~ /proc ${pr_ticks} (3 + 10%)"
-	else not_ok "pid $T: utime+stime ${ts_ticks} ticks vs /proc ${pr_ticks} (3 + 10%)"; fi
+	# TCG's emulated CPUs): 35 vs 29 seen on a busy 2-core host, 24 vs 35
+	# in a guest on a loaded host.  The check is that the right fields are
+	# decoded (a wrong offset or unit is far off): 3 ticks + 25%.
+	if approx_abs "$ts_ticks" "$pr_ticks" $(( 3 + pr_ticks / 4 )); then
+		ok "pid $T: utime+stime ${ts_ticks} ticks ~ /proc ${pr_ticks} (3 + 25%)"
+	else not_ok "pid $T: utime+stime ${ts_ticks} ticks vs /proc ${pr_ticks} (3 + 25%)"; fi
 	run_ns=$(awk '{print $1}' "/proc/$WP/task/$T/schedstat")
 	if approx "$(g cpu_run_virtual_total)" "$run_ns" 1; then
 		ok "pid $T: cpu_run_virtual_total = schedstat ($run_ns ns, 1%)"
@@ -79,9 +81,9 @@ check "tgid: key tgid, version $TS_VERSION, payload_len $TS_PAYLOAD" \
 	  -a "$(json_get "$J" payload_len)" = "$TS_PAYLOAD" ]
 ts_ticks=$(( ($(json_get "$J" ac_utime) + $(json_get "$J" ac_stime)) * TCK / 1000000 ))
 pr_ticks=$(( $(stat_field /proc/$WP/stat 14) + $(stat_field /proc/$WP/stat 15) ))
-if approx_abs "$ts_ticks" "$pr_ticks" $(( 5 + pr_ticks / 10 )); then
-	ok "tgid: utime+stime $ts_ticks ticks ~ /proc $pr_ticks (5 + 10%)"
-else not_ok "tgid: utime+stime $ts_ticks ticks vs /proc $pr_ticks (5 + 10%)"; fi
+if approx_abs "$ts_ticks" "$pr_ticks" $(( 5 + pr_ticks / 4 )); then
+	ok "tgid: utime+stime $ts_ticks ticks ~ /proc $pr_ticks (5 + 25%)"
+else not_ok "tgid: utime+stime $ts_ticks ticks vs /proc $pr_ticks (5 + 25%)"; fi
 sum_ns=$(cat /proc/$WP/task/*/schedstat | awk '{s+=$1} END {print s}')
 check "tgid: cpu_run_virtual_total = sum of thread schedstat (1%)" \
 	approx "$(json_get "$J" cpu_run_virtual_total)" "$sum_ns" 1
