@@ -11,6 +11,10 @@ CONFDIR    ?= /etc/collectd/collectd.conf.d
 DOCDIR     ?= $(PREFIX)/share/doc/collectd-taskstats
 BUILD      ?= build
 V          ?= 0
+# kernels `make check` runs the suite on: "host" (the running kernel) and
+# names from tests/vm/kernels (booted under qemu, see docs/kernels.md)
+KERNELS    ?= host
+VM_KERNELS ?= 6.1
 
 ifeq ($(SANITIZE),1)
 BUILD      := build-asan
@@ -48,12 +52,14 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all lib plugin tools tests check unit fuzz install uninstall clean deps help
+.PHONY: all lib plugin tools tests check check-host check-vm unit fuzz install uninstall clean deps help
 all: plugin tools
 
 help:
 	@echo "make            build build/taskstats.so and build/taskstats-dump"
-	@echo "make check      unit tests (ASan/UBSan) + live and end-to-end tests (root)"
+	@echo "make check      unit tests (ASan/UBSan) + live and end-to-end tests (root), on KERNELS ($(KERNELS))"
+	@echo "make check-host the same on the running kernel only"
+	@echo "make check-vm   the same inside Debian kernels under qemu: VM_KERNELS ($(VM_KERNELS))"
 	@echo "make unit       unit tests only (no root needed)"
 	@echo "make fuzz       run every fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make deps       install build and test dependencies (Debian 12, root)"
@@ -100,7 +106,15 @@ unit:
 
 check: all tests
 	$(MAKE) SANITIZE=1 tests
-	tests/run
+	tests/run $(addprefix --kernel ,$(KERNELS))
+
+check-host: all tests
+	$(MAKE) SANITIZE=1 tests
+	tests/run --kernel host
+
+check-vm: all tests
+	$(MAKE) SANITIZE=1 tests
+	tests/run $(addprefix --kernel ,$(VM_KERNELS))
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HEADERS)
 	@mkdir -p $(@D)

@@ -134,3 +134,19 @@ restore_delayacct() { [ -n "${_old_delayacct:-}" ] && echo "$_old_delayacct" > /
 approx_abs() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(d <= t)}'; }
 # reset_run : forget the previous collectd run's csv files and log
 reset_run() { rm -rf "$RUNDIR/csv"; : > "$RUNDIR/collectd.log"; }
+
+# ts_layout : TS_VERSION and TS_PAYLOAD, the struct taskstats version and
+# payload length the running kernel sends (taskstats-dump --check), and
+# TS_SIZE, sizeof(struct taskstats) of that version in the kernel's
+# include/uapi/linux/taskstats.h (empty when newer than this table).
+# 5.10: 10/352, 6.1: 13/416, 6.12: 14/432, 6.15: 15/560, 6.16+: 16/560.
+ts_layout() {
+  local o
+  o=$("$DUMP" --check 2>/dev/null)
+  TS_VERSION=$(echo "$o" | sed -n 's/^struct taskstats version: \([0-9]*\)$/\1/p')
+  TS_PAYLOAD=$(echo "$o" | sed -n 's/^payload length: \([0-9]*\) bytes$/\1/p')
+  case "$TS_VERSION" in
+    10) TS_SIZE=352 ;; 11) TS_SIZE=368 ;; 12) TS_SIZE=400 ;; 13) TS_SIZE=416 ;;
+    14) TS_SIZE=432 ;; 15|16) TS_SIZE=560 ;; *) TS_SIZE="" ;;
+  esac
+}

@@ -8,6 +8,10 @@ W=$HELPERS/ts_workload
 [ -x "$W" ] || { not_ok "build/helpers/ts_workload missing (run make tests)"; exit 1; }
 mk_rundir
 TCK=$(getconf CLK_TCK)
+# what this kernel sends (6.18: 16/560, Debian 12's 6.1: 13/416)
+ts_layout
+check "kernel layout: version $TS_VERSION, payload $TS_PAYLOAD bytes (--check)" \
+	[ -n "$TS_VERSION" -a -n "$TS_PAYLOAD" ]
 
 # 2 threads x (300 ms CPU, 3000 read()s of 4096 B, 3000 write()s of 1000 B)
 "$W" 2 300 3000 4096 3000 1000 > "$RUNDIR/w.out" &
@@ -21,20 +25,27 @@ stat_field() { sed 's/.*) //' "$1" | awk -v n="$2" '{print $(n-2)}'; }
 io_field() { awk -v k="$2:" '$1==k {print $2}' "$1"; }
 
 for T in $T1 $T2; do
+	hwm0=$(awk '/^VmHWM:/ {print $2}' "/proc/$WP/status")
 	J=$("$DUMP" --pid "$T"); rc=$?
 	check "--pid $T exits 0" [ "$rc" -eq 0 ]
 	g() { json_get "$J" "$1"; }
-	check "pid $T: key pid, version 16, payload_len 560" \
-		[ "$(g pid)" = "$T" -a "$(g version)" = 16 -a "$(g payload_len)" = 560 ]
+	check "pid $T: key pid, version $TS_VERSION, payload_len $TS_PAYLOAD" \
+		[ "$(g pid)" = "$T" -a "$(g version)" = "$TS_VERSION" -a "$(g payload_len)" = "$TS_PAYLOAD" ]
 	check "pid $T: ac_pid=$T ac_tgid=$WP" [ "$(g ac_pid)" = "$T" -a "$(g ac_tgid)" = "$WP" ]
 	check "pid $T: ac_comm = /proc comm" [ "$(g ac_comm)" = "$(cat /proc/$WP/task/$T/comm)" ]
 	TS="/proc/$WP/task/$T/stat"
 	ts_ticks=$(( ($(g ac_utime) + $(g ac_stime)) * TCK / 1000000 ))
 	pr_ticks=$(( $(stat_field "$TS" 14) + $(stat_field "$TS" 15) ))
 	# taskstats: raw tick samples; /proc: scaled to sum_exec_runtime
-	if [ $(( ts_ticks - pr_ticks )) -le 3 ] && [ $(( pr_ticks - ts_ticks )) -le 3 ]; then
-		ok "pid $T: utime+stime ${ts_ticks} ticks ~ /proc ${pr_ticks} (+-3)"
-	else not_ok "pid $T: utime+stime ${ts_ticks} ticks vs /proc ${pr_ticks}"; fi
+	# (cputime_adjust).  A tick charges its whole 1/HZ to whoever runs at
+	# that moment, so the raw sum drifts by up to a tick each time the
+	# thread is switched out: it grows with contention (a loaded host, or
+	# TCG's emulated CPUs): 35 vs 29 seen on a busy 2-core host, 24 vs 35
+	# in a guest on a loaded host.  The check is that the right fields are
+	# decoded (a wrong offset or unit is far off): 3 ticks + 25%.
+	if approx_abs "$ts_ticks" "$pr_ticks" $(( 3 + pr_ticks / 4 )); then
+		ok "pid $T: utime+stime ${ts_ticks} ticks ~ /proc ${pr_ticks} (3 + 25%)"
+	else not_ok "pid $T: utime+stime ${ts_ticks} ticks vs /proc ${pr_ticks} (3 + 25%)"; fi
 	run_ns=$(awk '{print $1}' "/proc/$WP/task/$T/schedstat")
 	if approx "$(g cpu_run_virtual_total)" "$run_ns" 1; then
 		ok "pid $T: cpu_run_virtual_total = schedstat ($run_ns ns, 1%)"
@@ -51,20 +62,28 @@ for T in $T1 $T2; do
 	check "pid $T: read_char >= 3000*4096 masked" [ "$(g read_char)" -ge $(( 12288000 & ~1023 )) ]
 	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$WP/status")
 	# taskstats reads the per-CPU RSS counters approximately (get_mm_rss),
-	# /proc/PID/status sums them exactly: a few pages per CPU apart
-	check "pid $T: hiwater_rss $(g hiwater_rss) ~ VmHWM $hwm kB (5%)" \
-		approx "$(g hiwater_rss)" "$hwm" 5
+	# /proc/PID/status sums them exactly: a few pages per CPU apart.  VmHWM
+	# may also grow while the test runs: with THP "always" (Debian's 6.1)
+	# khugepaged collapses a sparse 2 MiB range of the idle workload into a
+	# huge page (up to 511 pages more RSS, every 10 s scan), so the reply
+	# is checked against VmHWM read before it and after it.
+	hr=$(g hiwater_rss)
+	if awk -v h="$hr" -v a="$hwm0" -v b="$hwm" 'BEGIN{exit !(h >= a*0.95 && h <= b*1.05)}'; then
+		ok "pid $T: hiwater_rss $hr within VmHWM $hwm0..$hwm kB (before..after, 5%)"
+	else not_ok "pid $T: hiwater_rss $hr vs VmHWM $hwm0 kB before, $hwm kB after (5%)"; fi
 	check "pid $T: hiwater_rss >= 8 MiB touched" [ "$(g hiwater_rss)" -ge 8192 ]
 done
 
 J=$("$DUMP" --tgid "$WP"); rc=$?
 check "--tgid exits 0" [ "$rc" -eq 0 ]
-check "tgid: key tgid, version 16" [ "$(json_get "$J" tgid)" = "$WP" -a "$(json_get "$J" version)" = 16 ]
+check "tgid: key tgid, version $TS_VERSION, payload_len $TS_PAYLOAD" \
+	[ "$(json_get "$J" tgid)" = "$WP" -a "$(json_get "$J" version)" = "$TS_VERSION" \
+	  -a "$(json_get "$J" payload_len)" = "$TS_PAYLOAD" ]
 ts_ticks=$(( ($(json_get "$J" ac_utime) + $(json_get "$J" ac_stime)) * TCK / 1000000 ))
 pr_ticks=$(( $(stat_field /proc/$WP/stat 14) + $(stat_field /proc/$WP/stat 15) ))
-if [ $(( ts_ticks - pr_ticks )) -le 5 ] && [ $(( pr_ticks - ts_ticks )) -le 5 ]; then
-	ok "tgid: utime+stime $ts_ticks ticks ~ /proc $pr_ticks (+-5)"
-else not_ok "tgid: utime+stime $ts_ticks ticks vs /proc $pr_ticks"; fi
+if approx_abs "$ts_ticks" "$pr_ticks" $(( 5 + pr_ticks / 4 )); then
+	ok "tgid: utime+stime $ts_ticks ticks ~ /proc $pr_ticks (5 + 25%)"
+else not_ok "tgid: utime+stime $ts_ticks ticks vs /proc $pr_ticks (5 + 25%)"; fi
 sum_ns=$(cat /proc/$WP/task/*/schedstat | awk '{s+=$1} END {print s}')
 check "tgid: cpu_run_virtual_total = sum of thread schedstat (1%)" \
 	approx "$(json_get "$J" cpu_run_virtual_total)" "$sum_ns" 1

@@ -26,8 +26,22 @@ check "no CAP_NET_ADMIN: --check explains" grep -qF "$CAPMSG" "$RUNDIR/e"
 # --- host --check ---
 "$DUMP" --check > "$RUNDIR/o" 2>&1; rc=$?
 check "--check on the host exits 0" [ "$rc" -eq 0 ]
-check "--check reports struct version 16" grep -q "struct taskstats version: 16" "$RUNDIR/o"
-check "--check reports payload 560 bytes" grep -q "payload length: 560 bytes" "$RUNDIR/o"
+# the version and length --check reports are those of a reply, and the
+# length is sizeof(struct taskstats) of that version (at least v16's for
+# newer ones)
+ts_layout
+R=$("$DUMP" --pid $$)
+check "--check reports struct version $TS_VERSION = a reply's" \
+	[ -n "$TS_VERSION" -a "$TS_VERSION" = "$(json_get "$R" version)" ]
+check "--check reports payload $TS_PAYLOAD bytes = a reply's" \
+	[ -n "$TS_PAYLOAD" -a "$TS_PAYLOAD" = "$(json_get "$R" payload_len)" ]
+if [ -n "$TS_SIZE" ]; then
+	check "payload $TS_PAYLOAD bytes = sizeof(struct taskstats) v$TS_VERSION ($TS_SIZE)" \
+		[ "$TS_PAYLOAD" = "$TS_SIZE" ]
+else
+	check "payload $TS_PAYLOAD bytes of version $TS_VERSION (newer than v16) >= 560" \
+		[ "${TS_VERSION:-0}" -gt 16 -a "${TS_PAYLOAD:-0}" -ge 560 ]
+fi
 check "--check reports the proc connector reachable" grep -q "proc connector: reachable" "$RUNDIR/o"
 da=$(cat /proc/sys/kernel/task_delayacct)
 check "--check reports delay accounting as the sysctl says ($da)" \
@@ -36,8 +50,8 @@ check "--check reports delay accounting as the sysctl says ($da)" \
 # --- new network namespace: since 5.19 queries work, exit records and the
 # proc connector do not reach it (kernel-facts 3.2, 6) ---
 J=$(unshare -n "$DUMP" --tgid $$); rc=$?
-check "unshare -n: --tgid works (rc 0, version 16)" \
-	[ "$rc" -eq 0 -a "$(json_get "$J" version)" = 16 ]
+check "unshare -n: --tgid works (rc 0, version $TS_VERSION)" \
+	[ "$rc" -eq 0 -a "$(json_get "$J" version)" = "$TS_VERSION" ]
 unshare -n "$DUMP" --check > "$RUNDIR/o" 2>&1; rc=$?
 check "unshare -n: --check exits 0 (taskstats usable)" [ "$rc" -eq 0 ]
 check "unshare -n: --check says proc connector unreachable" \
