@@ -184,9 +184,10 @@ static bool probe_keeps_dead_threads(struct ts_client *c)
 }
 
 /* Exit records are sent in the host's network namespace only: a listener
- * registered elsewhere is accepted and then hears nothing (kernel-facts
- * section 3.2).  Compare our namespace with kthreadd's (pid 2, always in
- * the host namespace; init's may be unreadable in a sandbox). */
+ * registered elsewhere is accepted and then hears nothing
+ * (docs/kernel-notes.md, "Permissions and namespaces").  Compare our
+ * namespace with kthreadd's (pid 2, always in the host namespace; init's may
+ * be unreadable in a sandbox). */
 static bool in_host_netns(void)
 {
 	struct stat self, init;

@@ -18,8 +18,8 @@
 #include "ts_client.h"
 
 #define TS_RCVBUF_DEFAULT	(4u << 20)
-/* SO_RCVBUF charged per queued reply: ~1.28 KB measured (kernel-facts §8),
- * rounded up so a full batch never overflows into ENOBUFS. */
+/* SO_RCVBUF charged per queued reply: ~1.28 KB measured (docs/kernel-notes.md,
+ * "Costs"), rounded up so a full batch never overflows into ENOBUFS. */
 #define TS_REPLY_COST		1400
 #define TS_BATCH_MAX		1024
 #define TS_RECV_VLEN		64

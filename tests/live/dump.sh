@@ -87,7 +87,7 @@ else not_ok "tgid: utime+stime $ts_ticks ticks vs /proc $pr_ticks (5 + 25%)"; fi
 sum_ns=$(cat /proc/$WP/task/*/schedstat | awk '{s+=$1} END {print s}')
 check "tgid: cpu_run_virtual_total = sum of thread schedstat (1%)" \
 	approx "$(json_get "$J" cpu_run_virtual_total)" "$sum_ns" 1
-check "tgid: ac_comm and hiwater_rss not filled for TGID (kernel-facts 2.2)" \
+check "tgid: ac_comm and hiwater_rss not filled for TGID (docs/kernel-notes.md: PID vs TGID replies)" \
 	[ "$(json_get "$J" ac_comm)" = "" -a "$(json_get "$J" hiwater_rss)" = 0 ]
 
 # several ids in one call, one of them gone: one line each, exit status 1

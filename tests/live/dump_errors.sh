@@ -48,7 +48,8 @@ check "--check reports delay accounting as the sysctl says ($da)" \
 	grep -q "kernel.task_delayacct=$da" "$RUNDIR/o"
 
 # --- new network namespace: since 5.19 queries work, exit records and the
-# proc connector do not reach it (kernel-facts 3.2, 6) ---
+# proc connector do not reach it (docs/kernel-notes.md, "Permissions and
+# namespaces", "Proc connector") ---
 J=$(unshare -n "$DUMP" --tgid $$); rc=$?
 check "unshare -n: --tgid works (rc 0, version $TS_VERSION)" \
 	[ "$rc" -eq 0 -a "$(json_get "$J" version)" = "$TS_VERSION" ]

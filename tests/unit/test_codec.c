@@ -1,8 +1,8 @@
 /* test_codec.c - ts_codec on bytes built with libmnl and on a reply captured
  * from the running kernel.  Offsets below are literal numbers from
- * kernel-facts.md Appendix A (and, for v15, from the diff of "taskstats: fix
- * struct taskstats breaks backward compatibility since version 15"), so they
- * cross-check the codec's own struct definitions. */
+ * docs/kernel-notes.md, "v16 field offsets" (and, for v15, from the diff of
+ * "taskstats: fix struct taskstats breaks backward compatibility since
+ * version 15"), so they cross-check the codec's own struct definitions. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
