@@ -53,6 +53,7 @@
  *         nvcsw= nivcsw= det_rchar= det_wchar= det_syscr= det_syscw=
  *         det_read_bytes= det_write_bytes= det_cancelled= planned_cpu_us=
  *         planned_wchar=
+ * With TSRANDTREE_DEBUG set, the root copies every report to stderr.
  * started counts the root and every fork (sh's vfork of /bin/true
  * included); exited = started - 1 (the root is alive); failed = non-zero
  * status or killed by a signal (seen by the reaper through waitpid, or
@@ -739,8 +740,6 @@ static void run_root(void)
 		}
 	}
 	fclose(in);
-	if (getenv("TSRANDTREE_DEBUG"))
-		fprintf(stderr, "%s", "");
 	/* direct children first (their statuses), then whatever else comes
 	 * back to a subreaper (orphans of double forks) */
 	for (k = 0; k < np; k++)
