@@ -21,6 +21,7 @@ struct proc_ident {
 	uint64_t start_ticks;	/* /proc/PID/stat field 22: identity with pid */
 	long nthreads;
 	char state;
+	uint32_t flags;		/* PF_*: PF_EXITING (0x4) once it is in exit */
 	char comm[17];		/* from stat, NUL-terminated */
 	char *cmdline;		/* args joined by ' '; "" for kernel threads */
 	uid_t uid;

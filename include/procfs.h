@@ -14,6 +14,7 @@
 struct proc_stat_vals {
 	pid_t ppid;
 	char state;
+	uint32_t flags;			/* field 9: PF_* (PF_EXITING 0x4) */
 	long nthreads;
 	uint64_t minflt, majflt;	/* process-wide, incl. dead threads */
 	uint64_t cminflt, cmajflt;	/* of its wait-reaped children */

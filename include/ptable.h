@@ -20,6 +20,8 @@ struct member {
 	pid_t ppid;			/* parent at the last look: its reaper */
 	uint64_t start_ns;		/* CLOCK_BOOTTIME ns; from /proc
 					 * starttime (10 ms) or a fork event */
+	uint64_t start_lo_ns;		/* joined by its exit record: the
+					 * start lies in [start_lo_ns, start_ns] */
 	uint64_t groups;		/* bit g: member of group g */
 	uint64_t matched;		/* groups it matches by selectors */
 	uint64_t inherited;		/* groups it is in as a descendant */
@@ -43,6 +45,13 @@ struct member {
 	struct acct_member acct;
 };
 
+/* An instance that ended lately: its start is known to lie in [lo, hi]. */
+struct ptable_ended {
+	pid_t tgid;		/* 0: empty slot */
+	uint32_t read;		/* the read it ended in */
+	uint64_t lo_ns, hi_ns;
+};
+
 struct ptable {
 	struct member **bucket;
 	size_t nbuckets;
@@ -51,6 +60,8 @@ struct ptable {
 	size_t pin_budget;		/* at most this many (descriptors are
 					 * shared with the rest of collectd) */
 	struct member head;		/* sentinel of the member list */
+	struct ptable_ended *ended;	/* open addressing on tgid */
+	size_t ended_cap, ended_n;
 };
 
 int ptable_init(struct ptable *t, size_t nbuckets);
@@ -69,6 +80,15 @@ struct member *ptable_find(const struct ptable *t, pid_t tgid,
  * than start_max: the parent of a process that started then. */
 struct member *ptable_find_before(const struct ptable *t, pid_t tgid,
 				  uint64_t start_max);
+
+/* Remember that an instance ended in read `read` (a fork event read
+ * after its exit record must not bring it back), and ask whether an
+ * instance that started at start_ns ended in this read or the one
+ * before.  Remembering fails silently on ENOMEM. */
+void ptable_remember_end(struct ptable *t, pid_t tgid, uint64_t lo_ns,
+			 uint64_t hi_ns, uint32_t read);
+bool ptable_ended_lately(const struct ptable *t, pid_t tgid, uint64_t start_ns,
+			 uint64_t tol_ns, uint32_t read);
 
 #define ptable_for_each(t, m, tmp)					\
 	for ((m) = (t)->head.next, (tmp) = (m)->next; (m) != &(t)->head; \

@@ -307,20 +307,23 @@ struct exit_ctx {
 };
 
 static struct member *record_member(struct exit_ctx *x, const struct ts_sample *r,
-				    uint32_t pid, uint32_t tgid, uint64_t *start)
+				    uint32_t pid, uint32_t tgid, uint64_t *start,
+				    uint64_t *start_lo)
 {
 	uint64_t age = record_age_ns(r, pid, tgid), now = procfs_boottime_ns();
 	uint64_t hi, lo;
 
-	if (!age || age >= now) {
-		*start = 0;
+	*start = *start_lo = 0;
+	if (!age)
 		return ptable_find(&x->e->table, (pid_t)tgid, 0, 0);
-	}
+	if (age >= now)
+		return NULL;	/* older than the machine: not any of ours */
 	hi = now - age;
 	lo = x->since_ns > age + x->suspended ? x->since_ns - age - x->suspended : 0;
 	if (lo > hi)
 		lo = hi;
 	*start = hi;
+	*start_lo = lo;
 	return ptable_find(&x->e->table, (pid_t)tgid, lo + (hi - lo) / 2,
 			   (hi - lo) / 2 + 20000000ull);
 }
@@ -333,7 +336,7 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 	const struct ts_sample *tg = NULL;
 	struct member *m, *parent;
 	uint32_t pid, tgid, ppid;
-	uint64_t start;
+	uint64_t start, start_lo;
 	bool group_dead;
 
 	if (msg->error || !msg->has_pid)
@@ -341,7 +344,7 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 	pid = ts_has(&rec, TSF_AC_PID) ? rec.pid : msg->pid;
 	tgid = ts_has(&rec, TSF_AC_TGID) ? rec.tgid : (msg->has_tgid ? msg->tgid : pid);
 	ppid = ts_has(&rec, TSF_AC_PPID) ? rec.ppid : 0;
-	m = record_member(x, &rec, pid, tgid, &start);
+	m = record_member(x, &rec, pid, tgid, &start, &start_lo);
 	parent = ppid ? ptable_find(&e->table, (pid_t)ppid, 0, 0) : NULL;
 	if (parent && parent->tgid == (pid_t)tgid)
 		parent = NULL;
@@ -355,8 +358,10 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 		m = membership_join(e, (pid_t)tgid, start, 0,
 				    parent->groups & e->children_mask, rec.comm,
 				    JOIN_BORN);
-		if (m)
+		if (m) {
 			m->ppid = parent->tgid;
+			m->start_lo_ns = start_lo;
+		}
 	}
 	e->stats.delays_rejected += (uint64_t)acct_sanitize_delays(&rec);
 	if (msg->has_tgid) {
@@ -622,6 +627,10 @@ static void fold_gone(struct engine *e)
 				e->on_exit(e->exit_ctx, e->groups[g].name,
 					   m->comm, m->tgid, m->exit_status);
 		}
+		/* its fork event may still be queued: it must not rejoin */
+		ptable_remember_end(&e->table, m->tgid,
+				    m->start_lo_ns ? m->start_lo_ns : m->start_ns,
+				    m->start_ns, e->read_seq);
 		ptable_remove(&e->table, m);
 	}
 }

@@ -21,6 +21,15 @@
 #define START_TOL_NS 20000000ull	/* /proc starttime has 10 ms ticks */
 #define TICK_NS 10000000ull		/* ... rounded down */
 
+/* Exiting (its exit record may be read already), a zombie, or dead: it
+ * never joins again. */
+#define PF_EXITING_FLAG 0x4u
+static bool exited_state(const struct proc_ident *pi)
+{
+	return pi->state == 'Z' || pi->state == 'X' ||
+	       (pi->flags & PF_EXITING_FLAG);
+}
+
 uint64_t ticks_to_ns(uint64_t ticks)
 {
 	return ticks * (1000000000ull / (uint64_t)procfs_hz());
@@ -259,7 +268,7 @@ static int scan_one(pid_t pid, void *data)
 	x->pid = pid;
 	x->ppid = pi.ppid;
 	x->start_ticks = pi.start_ticks;
-	x->zombie = pi.state == 'Z' || pi.state == 'X';
+	x->zombie = exited_state(&pi);
 	x->matched = membership_match(s->e, &pi);
 	memcpy(x->comm, pi.comm, sizeof(x->comm));
 	proc_ident_free(&pi);
@@ -350,21 +359,19 @@ static uint64_t mono_to_boot(uint64_t mono_ns)
 	return procfs_boottime_ns() - (mono_now - mono_ns);
 }
 
-static bool exited_state(char state)
-{
-	return state == 'Z' || state == 'X';
-}
 
 /* A member forked.  The child joins the parent's Children groups, and
- * the groups whose selectors it matches itself.  If it is gone (or a
- * zombie) already, its exit record joins it to the Children groups and
- * counts its exit; a PID that belongs to a process started at another
- * time than the fork has been reused and is not the child. */
+ * the groups whose selectors it matches itself.  One that is gone (or
+ * exiting) already, or whose PID now belongs to a process started at
+ * another time (reused), joins the Children groups only, from the fork:
+ * its exit record ends it, and its own children find their parent -
+ * unless its record was read before this event and it ended already. */
 static void on_fork(struct engine *e, const struct cn_event *ev)
 {
 	struct member *parent, *m;
 	struct proc_ident pi;
 	uint64_t inherited, matched = 0, fork_ns, start;
+	bool alive = false;
 	int err;
 
 	if (ev->pid != ev->tgid)
@@ -376,23 +383,29 @@ static void on_fork(struct engine *e, const struct cn_event *ev)
 	start = fork_ns = mono_to_boot(ev->timestamp_ns);
 	memset(&pi, 0, sizeof(pi));
 	err = proc_ident_read((pid_t)ev->tgid, PI_STAT | e->need_ident, &pi);
-	if (err == -ENOENT || err == -ESRCH)
-		return;
-	if (err) {
-		e->stats.proc_errors++;	/* alive but unreadable: inherit only */
-	} else {
+	if (err && err != -ENOENT && err != -ESRCH)
+		e->stats.proc_errors++;	/* unreadable: inherit only */
+	if (!err) {
+		uint64_t s = ticks_to_ns(pi.start_ticks);
+
 		e->stats.proc_reads++;
-		start = ticks_to_ns(pi.start_ticks);
-		if (exited_state(pi.state) || start + START_TOL_NS < fork_ns ||
-		    start > fork_ns + START_TOL_NS) {
-			proc_ident_free(&pi);
-			return;
+		alive = !exited_state(&pi) && s + START_TOL_NS >= fork_ns &&
+			s <= fork_ns + START_TOL_NS;
+		if (alive) {
+			start = s;
+			matched = membership_match(e, &pi);
 		}
-		matched = membership_match(e, &pi);
+	}
+	if (!alive && (!inherited ||
+		       ptable_ended_lately(&e->table, (pid_t)ev->tgid, fork_ns,
+					   START_TOL_NS, e->read_seq))) {
+		proc_ident_free(&pi);
+		return;
 	}
 	if (!ptable_find(&e->table, (pid_t)ev->tgid, start, START_TOL_NS)) {
 		m = membership_join(e, (pid_t)ev->tgid, start, matched, inherited,
-				    pi.comm[0] ? pi.comm : parent->comm, JOIN_BORN);
+				    alive && pi.comm[0] ? pi.comm : parent->comm,
+				    JOIN_BORN);
 		if (m)
 			m->ppid = parent->tgid;
 	}
@@ -426,7 +439,7 @@ static void on_rematch(struct engine *e, const struct cn_event *ev)
 	/* an exited process never joins; a rename that /proc no longer shows
 	 * is old news: a later event (exec, rename) in the queue stands for
 	 * what the process is now, and decides from when it counts */
-	if (exited_state(pi.state) ||
+	if (exited_state(&pi) ||
 	    (ev->what == CN_EV_COMM && strncmp(pi.comm, ev->comm, 15))) {
 		proc_ident_free(&pi);
 		return;

@@ -76,6 +76,7 @@ int proc_ident_parse_stat(const char *buf, struct proc_ident *pi)
 		return err;
 	memcpy(pi->comm, st.comm, sizeof(pi->comm));
 	pi->state = st.state;
+	pi->flags = st.flags;
 	pi->ppid = st.ppid;
 	pi->nthreads = st.nthreads;
 	pi->start_ticks = st.start_ticks;

@@ -92,6 +92,7 @@ int procfs_parse_stat(const char *buf, size_t len, struct proc_stat_vals *st)
 	if (field <= 24)
 		return -EPROTO;
 	st->ppid = (pid_t)v[4];
+	st->flags = (uint32_t)v[9];
 	st->minflt = v[10];
 	st->cminflt = v[11];
 	st->majflt = v[12];

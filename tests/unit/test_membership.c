@@ -387,6 +387,7 @@ static void test_pid_group_without_children(void **state)
 		children_of_50ms();
 		pause_forever();
 	}
+	msleep(50);	/* it started before the engine, by more than a tick */
 	e = engine_with("g", NULL, p, false);
 	for (i = 0; i < 60; i++)
 		reads(e, 1, 20);
