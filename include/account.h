@@ -106,6 +106,11 @@ void acct_sample_tgid(struct acct_member *m, const struct ts_sample *tgid,
 void acct_sample_proc(struct acct_member *m, const struct proc_stat_vals *st,
 		      const struct proc_io_vals *io);
 
+/* Fold a live PID reply of the leader: its own I/O plus that of the
+ * threads that exited (their records) is a floor of the process's own I/O,
+ * independent of what its reaped children are believed to have done. */
+void acct_sample_leader(struct acct_member *m, const struct ts_sample *leader);
+
 /* A thread of this process exited: rec is its AGGR_PID exit record. */
 void acct_thread_exit(struct acct_member *m, const struct ts_sample *rec);
 

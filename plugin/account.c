@@ -232,6 +232,22 @@ void acct_thread_exit(struct acct_member *m, const struct ts_sample *rec)
 			m->dead[c - AC_THREAD_FIRST] += v[c];
 }
 
+void acct_sample_leader(struct acct_member *m, const struct ts_sample *leader)
+{
+	uint64_t v[AC_COUNT], mask;
+	int c;
+
+	/* the leader's own and its dead threads' I/O (each rounded down to
+	 * 1 KiB) is a floor of the process's own, whatever its children did:
+	 * /proc/PID/io less the reaped children as best known can fall below
+	 * it when a child counted as reaped was not added (its reaper, gone
+	 * before its SIGCHLD disposition could be read, auto-reaped it) */
+	record_values(leader, v, &mask);
+	for (c = AC_IO_FIRST; c < AC_IO_FIRST + AC_IO_N; c++)
+		if (mask & AC_BIT(c))
+			raise_to(m, c, v[c] + m->dead[c - AC_THREAD_FIRST]);
+}
+
 void acct_process_exit(struct acct_member *m, const struct ts_sample *last,
 		       const struct ts_sample *tgid, bool keeps_dead)
 {

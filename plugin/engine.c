@@ -484,6 +484,8 @@ static void apply_sample(struct engine *e, struct member *m,
 	}
 	acct_sample_proc(&m->acct, &st, r == 0 ? &io : NULL);
 	if (!pq->err) {
+		if (r == 0)
+			acct_sample_leader(&m->acct, &pq->stats);
 		m->hiwater_rss_kib = pq->stats.hiwater_rss_kib;
 		m->hiwater_vm_kib = pq->stats.hiwater_vm_kib;
 	}

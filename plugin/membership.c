@@ -83,7 +83,9 @@ void membership_retire(struct engine *e, struct member *m)
 
 /* Does reaper r have the kernel reap its children (SIGCHLD ignored)?
  * Then nothing of theirs reaches r's cumulative values.  Read once per
- * read; unknown counts as "r waits for them", the common case. */
+ * read; a reaper already gone from /proc keeps what an earlier read saw;
+ * unknown counts as "r waits for them", the common case (a wrong guess
+ * costs r's ancestors their own I/O down to acct_sample_leader()'s floor). */
 static bool auto_reaps(struct engine *e, struct member *r)
 {
 	if (r->gone)
@@ -91,7 +93,8 @@ static bool auto_reaps(struct engine *e, struct member *r)
 	if (r->sigchld_read != e->read_seq || r->sigchld_ignored < 0) {
 		int v = proc_sigchld_ignored(r->tgid);
 
-		r->sigchld_ignored = (int8_t)(v > 0);
+		if (v >= 0)
+			r->sigchld_ignored = (int8_t)(v > 0);
 		r->sigchld_read = e->read_seq;
 	}
 	return r->sigchld_ignored > 0;
