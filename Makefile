@@ -13,7 +13,7 @@ BUILD      ?= build
 V          ?= 0
 # kernels `make check` runs the suite on: "host" (the running kernel) and
 # names from tests/vm/kernels (booted under qemu, see docs/kernels.md)
-KERNELS    ?= host
+KERNELS    ?= host 6.1
 VM_KERNELS ?= 6.1
 
 ifeq ($(SANITIZE),1)
