@@ -64,5 +64,8 @@ long procfs_hz(void);
 long procfs_pagesize(void);
 /* Now, in the clock of start_ticks (CLOCK_BOOTTIME), in ns. */
 uint64_t procfs_boottime_ns(void);
+/* CLOCK_BOOTTIME - CLOCK_MONOTONIC now: the time this machine spent
+ * suspended (cn_proc timestamps and taskstats elapsed times leave it out). */
+uint64_t procfs_suspended_ns(void);
 
 #endif

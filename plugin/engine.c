@@ -290,16 +290,6 @@ static uint64_t record_age_ns(const struct ts_sample *r, uint32_t pid,
 	return 0;
 }
 
-static uint64_t suspended_ns(void)
-{
-	struct timespec ts;
-	uint64_t mono;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	mono = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	return procfs_boottime_ns() - mono;
-}
-
 struct exit_ctx {
 	struct engine *e;
 	uint64_t since_ns;	/* the previous drain began */
@@ -398,7 +388,7 @@ static int on_exit_record(const struct ts_msg *msg, void *data)
 void engine_handle_exit_record(struct engine *e, const struct ts_msg *msg)
 {
 	struct exit_ctx x = { .e = e, .since_ns = e->last_exit_drain_ns,
-			      .suspended = suspended_ns() };
+			      .suspended = procfs_suspended_ns() };
 
 	on_exit_record(msg, &x);
 }
@@ -406,7 +396,7 @@ void engine_handle_exit_record(struct engine *e, const struct ts_msg *msg)
 static void drain_exit_records(struct engine *e)
 {
 	struct exit_ctx x = { .e = e, .since_ns = e->last_exit_drain_ns,
-			      .suspended = suspended_ns() };
+			      .suspended = procfs_suspended_ns() };
 	uint64_t lost;
 	int n;
 

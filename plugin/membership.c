@@ -354,12 +354,7 @@ int membership_reconcile(struct engine *e)
 /* CLOCK_MONOTONIC (cn_proc timestamps) to CLOCK_BOOTTIME. */
 static uint64_t mono_to_boot(uint64_t mono_ns)
 {
-	struct timespec ts;
-	uint64_t mono_now;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	mono_now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	return procfs_boottime_ns() - (mono_now - mono_ns);
+	return mono_ns + procfs_suspended_ns();
 }
 
 

@@ -365,7 +365,7 @@ int proc_io_read(pid_t pid, struct proc_io_vals *io)
 }
 
 struct pi_task_io {
-	pid_t pid;
+	int dfd;		/* /proc/PID, opened once for all its threads */
 	struct proc_io_vals sum;
 };
 
@@ -376,13 +376,9 @@ static int pi_add_task_io(pid_t tid, void *data)
 	char name[48];
 	ssize_t n;
 	char buf[512];
-	int dfd = pi_open_dir(t->pid);
 
-	if (dfd < 0)
-		return dfd;
 	snprintf(name, sizeof(name), "task/%d/io", (int)tid);
-	n = pi_read_small(dfd, name, buf, sizeof(buf));
-	close(dfd);
+	n = pi_read_small(t->dfd, name, buf, sizeof(buf));
 	if (n <= 0 || procfs_parse_io(buf, (size_t)n, &io) < 0)
 		return 0;	/* that thread ended meanwhile */
 	t->sum.rchar += io.rchar;
@@ -397,7 +393,7 @@ static int pi_add_task_io(pid_t tid, void *data)
 
 int proc_own_io_read(pid_t pid, long nthreads, struct proc_io_vals *io)
 {
-	struct pi_task_io t = { .pid = pid };
+	struct pi_task_io t = { .dfd = -1 };
 	char path[48];
 	int rc;
 
@@ -411,8 +407,12 @@ int proc_own_io_read(pid_t pid, long nthreads, struct proc_io_vals *io)
 			return (int)n;
 		return procfs_parse_io(buf, (size_t)n, io) < 0 ? -EPROTO : 0;
 	}
+	t.dfd = pi_open_dir(pid);
+	if (t.dfd < 0)
+		return t.dfd == -ENOENT ? -ESRCH : t.dfd;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	rc = pi_scan_numeric(path, pi_add_task_io, &t);
+	close(t.dfd);
 	if (rc < 0)
 		return rc == -ENOENT ? -ESRCH : rc;
 	*io = t.sum;

@@ -38,6 +38,16 @@ uint64_t procfs_boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t procfs_suspended_ns(void)
+{
+	struct timespec ts;
+	uint64_t mono;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return procfs_boottime_ns() - mono;
+}
+
 /* A decimal number within [*p, end); a leading '-' (nice, priority) reads
  * as 0.  Advances *p.  Returns false when there is no digit. */
 static bool parse_u64(const char **p, const char *end, unsigned long long *v)
