@@ -41,11 +41,13 @@ for T in $T1 $T2; do
 	# that moment, so the raw sum drifts by up to a tick each time the
 	# thread is switched out: it grows with contention (a loaded host, or
 	# TCG's emulated CPUs): 35 vs 29 seen on a busy 2-core host, 24 vs 35
-	# in a guest on a loaded host.  The check is that the right fields are
-	# decoded (a wrong offset or unit is far off): 3 ticks + 25%.
-	if approx_abs "$ts_ticks" "$pr_ticks" $(( 3 + pr_ticks / 4 )); then
-		ok "pid $T: utime+stime ${ts_ticks} ticks ~ /proc ${pr_ticks} (3 + 25%)"
-	else not_ok "pid $T: utime+stime ${ts_ticks} ticks vs /proc ${pr_ticks} (3 + 25%)"; fi
+	# in a guest on a loaded host, 4 vs 30 beside two CPU hogs (a thread
+	# that is switched out before each tick gets none).  The check is that
+	# the right fields are decoded: a wrong offset or unit is far above;
+	# the precise total is checked against schedstat just below.
+	if [ "$ts_ticks" -le $(( pr_ticks + 3 + pr_ticks / 4 )) ]; then
+		ok "pid $T: utime+stime ${ts_ticks} ticks <= /proc ${pr_ticks} (+3 +25%)"
+	else not_ok "pid $T: utime+stime ${ts_ticks} ticks vs /proc ${pr_ticks} (+3 +25%)"; fi
 	run_ns=$(awk '{print $1}' "/proc/$WP/task/$T/schedstat")
 	if approx "$(g cpu_run_virtual_total)" "$run_ns" 1; then
 		ok "pid $T: cpu_run_virtual_total = schedstat ($run_ns ns, 1%)"
@@ -81,9 +83,10 @@ check "tgid: key tgid, version $TS_VERSION, payload_len $TS_PAYLOAD" \
 	  -a "$(json_get "$J" payload_len)" = "$TS_PAYLOAD" ]
 ts_ticks=$(( ($(json_get "$J" ac_utime) + $(json_get "$J" ac_stime)) * TCK / 1000000 ))
 pr_ticks=$(( $(stat_field /proc/$WP/stat 14) + $(stat_field /proc/$WP/stat 15) ))
-if approx_abs "$ts_ticks" "$pr_ticks" $(( 5 + pr_ticks / 4 )); then
-	ok "tgid: utime+stime $ts_ticks ticks ~ /proc $pr_ticks (5 + 25%)"
-else not_ok "tgid: utime+stime $ts_ticks ticks vs /proc $pr_ticks (5 + 25%)"; fi
+# raw tick samples again: at most a little above /proc (see the pid check)
+if [ "$ts_ticks" -le $(( pr_ticks + 5 + pr_ticks / 4 )) ]; then
+	ok "tgid: utime+stime $ts_ticks ticks <= /proc $pr_ticks (+5 +25%)"
+else not_ok "tgid: utime+stime $ts_ticks ticks vs /proc $pr_ticks (+5 +25%)"; fi
 sum_ns=$(cat /proc/$WP/task/*/schedstat | awk '{s+=$1} END {print s}')
 check "tgid: cpu_run_virtual_total = sum of thread schedstat (1%)" \
 	approx "$(json_get "$J" cpu_run_virtual_total)" "$sum_ns" 1

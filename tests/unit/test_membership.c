@@ -380,17 +380,32 @@ static void test_pid_group_without_children(void **state)
 	pid_t p;
 	int i;
 
+	assert_int_equal(pipe(done_pipe), 0);
 	p = track(fork());
 	if (p == 0) {
 		prctl(PR_SET_NAME, nm("single"));
 		msleep(300);		/* the engine starts meanwhile */
 		children_of_50ms();
+		if (write(done_pipe[1], "x", 1) != 1)
+			_exit(1);
 		pause_forever();
 	}
 	msleep(50);	/* it started before the engine, by more than a tick */
 	e = engine_with("g", NULL, p, false);
-	for (i = 0; i < 60; i++)
+	/* read until its children are done (longer on a busy host) */
+	for (i = 0; i < 1000; i++) {
+		struct timespec zero = { 0, 0 };
+		fd_set r;
+
 		reads(e, 1, 20);
+		FD_ZERO(&r);
+		FD_SET(done_pipe[0], &r);
+		if (pselect(done_pipe[0] + 1, &r, NULL, NULL, &zero, NULL) > 0)
+			break;
+	}
+	reads(e, 2, 20);
+	close(done_pipe[0]);
+	close(done_pipe[1]);
 	assert_int_equal(res(e)->started, 0);
 	assert_int_equal(res(e)->processes, 1);
 	assert_true(cpu_us(e) < 100000);	/* its children burned 500 ms */
@@ -418,7 +433,24 @@ static void test_exec_into_a_group(void **state)
 		execl(link, link, "idle", (char *)NULL);
 		_exit(127);
 	}
-	msleep(600);
+	/* until it has exec'd (300 ms of CPU take longer on a busy host) */
+	{
+		char path[64], comm[32] = "";
+		int i;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)x);
+		for (i = 0; i < 200 && strncmp(comm, strrchr(link, '/') + 1, 12); i++) {
+			FILE *f = fopen(path, "r");
+
+			msleep(50);
+			if (f) {
+				if (!fgets(comm, sizeof(comm), f))
+					comm[0] = '\0';
+				fclose(f);
+			}
+		}
+	}
+	msleep(100);
 	reads(e, 3, 50);
 	printf("# exec'd into the group: cpu %llu us, started %llu\n",
 	       (unsigned long long)cpu_us(e), (unsigned long long)res(e)->started);
