@@ -103,8 +103,11 @@ G=$(rec tgid tgid "$MP")
 check "workload: AGGR_TGID record (was multi-threaded)" [ -n "$G" ]
 if [ -n "$G" ]; then
 	ut=$(( $(json_get "$G" ac_utime) + $(json_get "$G" ac_stime) ))
-	check "workload: tgid utime+stime ${ut} us plausible for 200 ms burned" \
-		[ "$ut" -ge 150000 -a "$ut" -le 1000000 ]
+	# raw tick samples: far fewer than burned when the host is busy (a
+	# thread switched out before each tick gets none); the precise total
+	# is checked just below
+	check "workload: tgid utime+stime ${ut} us plausible for 200 ms burned (<= 1 s)" \
+		[ "$ut" -gt 0 -a "$ut" -le 1000000 ]
 	check "workload: tgid cpu_run_virtual_total >= 200 ms" \
 		[ "$(json_get "$G" cpu_run_virtual_total)" -ge 200000000 ]
 fi

@@ -294,12 +294,14 @@ static void test_stat_read(void **st)
 	struct proc_ident pi;
 	struct tms t0, t1;
 	volatile unsigned long spin = 0;
-	clock_t start = times(&t0);
 	uint64_t proc_ticks;
 	long tms_ticks;
 
-	while (times(&t1) - start < 5)	/* burn ~50 ms of CPU */
+	times(&t0);
+	do {		/* burn 5 ticks of CPU (not of wall time: a busy host) */
 		spin++;
+		times(&t1);
+	} while (t1.tms_utime + t1.tms_stime - t0.tms_utime - t0.tms_stime < 5);
 	assert_int_equal(proc_stat_read(getpid(), &sv), 0);
 	times(&t1);
 	assert_int_equal(proc_ident_read(getpid(), PI_STAT, &pi), 0);
